@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SimulatorAppConfig(AppConfig):
+    name = "simulator_app"
+    verbose_name = "hsim simulator"

@@ -1,0 +1,27 @@
+"""Models of the platform's `core` schema, plus hsim's few additions.
+
+The `core` tables are `managed = False`: migration 0001 creates them with explicit SQL that
+matches the platform's reference DDL (IF NOT EXISTS, so an existing platform database is
+adopted without touching its rows), and Django only maps them.
+"""
+
+from .activity import ActivityLog
+from .entities import Entity, EntityTag, OrgEntityPermission, TagDef
+from .hsim import BackfillJob, SimulatorEntity
+from .orgs import Org
+from .pollers import PollerConfig, Simulator
+from .state import SimulatorState
+
+__all__ = [
+    "ActivityLog",
+    "BackfillJob",
+    "Entity",
+    "EntityTag",
+    "Org",
+    "OrgEntityPermission",
+    "PollerConfig",
+    "Simulator",
+    "SimulatorEntity",
+    "SimulatorState",
+    "TagDef",
+]

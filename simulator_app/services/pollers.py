@@ -1,0 +1,70 @@
+"""Poller configs: the platform's registry, of which simulators are one type."""
+
+import json
+
+from django.db import IntegrityError, connection, transaction
+
+from ..models import PollerConfig
+
+POLLER_STATUSES = ("active", "inactive")
+
+
+class PollerError(ValueError):
+    """Bad poller input; `field` names what was wrong."""
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def allocate_poller_id():
+    """Next poller_id from the database, never max()+1 in Python (which races).
+
+    PostgreSQL hands out the serial's sequence value; SQLite serialises writers, so max()+1
+    inside the inserting transaction is safe there and the unique index backs it up.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('core.poller_config', 'poller_id'))"
+            )
+        else:
+            cursor.execute(
+                f"SELECT COALESCE(MAX(poller_id), 0) + 1 FROM {PollerConfig._meta.db_table}"
+            )
+        return cursor.fetchone()[0]
+
+
+def normalise_config(config):
+    """The `config` column is JSON text; accept a dict or a JSON string holding an object."""
+    if isinstance(config, str):
+        try:
+            config = json.loads(config)
+        except ValueError as exc:
+            raise PollerError("config", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(config, dict):
+        raise PollerError("config", "must be a JSON object")
+    return config
+
+
+def create_poller(org, poller_type, poller_name, config, status="active", model=PollerConfig):
+    if status not in POLLER_STATUSES:
+        raise PollerError("status", f"must be one of {', '.join(POLLER_STATUSES)}")
+    config_text = json.dumps(normalise_config(config), sort_keys=True)
+    # A sequence value can collide with a poller_id that someone inserted by hand; the next
+    # value will not, so retry a few times rather than fail.
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                return model.objects.create(
+                    org=org,
+                    poller_type=poller_type,
+                    poller_id=allocate_poller_id(),
+                    poller_name=poller_name,
+                    config=config_text,
+                    status=status,
+                )
+        except IntegrityError:
+            if attempt == 4:
+                raise
