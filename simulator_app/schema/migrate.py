@@ -21,8 +21,12 @@ def create_core_tables(apps, schema_editor):
             for statement in CORE_TABLES:
                 cursor.execute(statement)
         return
+    # The migration state of unmanaged models carries no relation fields, so SQLite's tables
+    # are built from the models themselves: they mirror the fixed reference schema.
+    from .. import models
+
     existing = set(connection.introspection.table_names())
     for name in CORE_MODELS:
-        model = apps.get_model("simulator_app", name)
+        model = getattr(models, name)
         if model._meta.db_table not in existing:
             schema_editor.create_model(model)

@@ -1,12 +1,21 @@
-"""The embedded default's demo set-up: an admin login and a demo org."""
+"""The embedded default's demo set-up: an admin login, a demo org and its simulator."""
 
 import os
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from ..models import SimulatorState
+from ..models.state import RUNNING
+from . import backfill, lifecycle
+from .intervals import floor_to_interval, from_epoch, to_epoch
 from .orgs import get_or_create_org
+from .simulator_config import spec_of
+from .simulators import find_or_create_simulator
 
 DEMO_ORG_KEY = "demo"
+DEMO_SIMULATOR_NAME = "Downtown Office Tower"
 ADMIN_USERNAME = os.environ.get("HSIM_ADMIN_USERNAME", "admin")
 ADMIN_PASSWORD = os.environ.get("HSIM_ADMIN_PASSWORD", "hsim-admin")
 
@@ -23,3 +32,17 @@ def ensure_admin_user(username=ADMIN_USERNAME, password=ADMIN_PASSWORD):
 def ensure_demo_org():
     org, _ = get_or_create_org(DEMO_ORG_KEY, "Demo Organization")
     return org
+
+
+def ensure_demo_simulator(org, history_days=7, on_chunk=None):
+    """The default building, with `history_days` of history the first time, and running."""
+    simulator, _ = find_or_create_simulator(org, DEMO_SIMULATOR_NAME)
+    state = lifecycle.state_of(simulator)
+    if state.last_run_timestamp is None and history_days:
+        step = spec_of(simulator).interval_minutes * 60
+        end = from_epoch(floor_to_interval(to_epoch(timezone.now()), step))
+        job = backfill.create_job(simulator, end - timedelta(days=history_days), end)
+        backfill.run_job(job.id, on_chunk=on_chunk)
+    if SimulatorState.objects.get(pk=state.pk).status != RUNNING:
+        lifecycle.start(simulator)
+    return simulator

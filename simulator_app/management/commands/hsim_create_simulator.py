@@ -1,0 +1,29 @@
+"""Create (or find) an org and a simulator; print its poller_id as the last line."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...services.config_files import load_config_file
+from ...services.errors import ServiceError
+from ...services.orgs import OrgError, get_or_create_org
+from ...services.simulators import find_or_create_simulator
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="org key (created if absent)")
+        parser.add_argument("--name", required=True, help="simulator (poller) name")
+        parser.add_argument("--config", help="building spec file, JSON or YAML (default building if omitted)")
+        parser.add_argument("--interval", type=int, help="interval in minutes (must divide a day)")
+
+    def handle(self, *args, org, name, config, interval, **options):
+        try:
+            building = load_config_file(config) if config else None
+            org_obj, _ = get_or_create_org(org)
+            simulator, created = find_or_create_simulator(org_obj, name, building, interval)
+        except (ServiceError, OrgError, ValueError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        verb = "created" if created else "found existing"
+        self.stderr.write(f"{verb} simulator '{simulator.poller_name}' in org '{org_obj.key}'")
+        self.stdout.write(str(simulator.poller_id))

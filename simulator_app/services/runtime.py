@@ -1,0 +1,120 @@
+"""Everything one simulator run needs, loaded once: spec, state, entity map, writer."""
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from .. import engine
+from ..models import Org, Simulator, SimulatorEntity, SimulatorState
+from ..models.state import ERROR
+from ..storage import PrimaryDatabaseError, ValueRows
+from . import schedule
+from .simulator_config import spec_of
+from .value_databases import multi_writer
+
+
+def is_primary_failure(exc):
+    return isinstance(exc, PrimaryDatabaseError)
+
+
+@dataclass
+class WriteSummary:
+    rows: int
+    databases: list
+
+
+@dataclass
+class SimulatorContext:
+    simulator: Simulator
+    org: Org
+    spec: object
+    state: SimulatorState
+    entity_ids: np.ndarray
+
+    @property
+    def interval_seconds(self):
+        return self.spec.interval_minutes * 60
+
+    def engine_state(self):
+        if self.state.engine_state:
+            return engine.State.from_dict(self.state.engine_state)
+        return engine.initial_state(self.spec)
+
+    def generate(self, start, end, engine_state=None):
+        return engine.generate(self.spec, engine_state or self.engine_state(), start, end)
+
+    def write(self, batch):
+        rows = ValueRows.from_batch(batch, self.entity_ids)
+        writer = multi_writer()
+        try:
+            report = writer.write(self.org.key, rows)
+        finally:
+            writer.close()
+        return WriteSummary(rows=len(rows), databases=report_databases(report))
+
+    def save_progress(self, new_state, first_ts, last_ts):
+        data = new_state.to_dict()
+        if self.state.last_run_timestamp is None:
+            # The first interval ever generated is the origin replays start from.
+            self.state.config = {**(self.state.config or {}), "origin": first_ts.isoformat()}
+        self.state.engine_state = data
+        self.state.totalizers = data.get("totalizers")
+        self.state.last_run_timestamp = last_ts
+        self.state.error_message = None
+        self.state.save(
+            update_fields=[
+                "engine_state", "totalizers", "last_run_timestamp", "error_message", "config",
+                "updated_at",
+            ]
+        )
+
+    def mark_error(self, message):
+        self.state.status = ERROR
+        self.state.error_message = message
+        self.state.save(update_fields=["status", "error_message", "updated_at"])
+        schedule.disable(self.simulator.poller_id)
+
+
+def slice_batch(batch, start, end):
+    """The part of a batch with start <= ts < end."""
+    keep = (batch.ts >= start) & (batch.ts < end)
+    return replace(
+        batch,
+        ts=batch.ts[keep],
+        values=batch.values[keep],
+        status=batch.status[keep],
+        present=batch.present[keep],
+    )
+
+
+def report_databases(report):
+    return [asdict(outcome) for outcome in report.outcomes]
+
+
+def entity_ids_for(simulator, points):
+    mapping = dict(
+        SimulatorEntity.objects.filter(
+            simulator=simulator, is_point=True, disabled_at__isnull=True
+        ).values_list("key", "entity_id")
+    )
+    missing = [key for key in points if key not in mapping]
+    if missing:
+        raise LookupError(
+            f"simulator {simulator.poller_id} has no entity for {len(missing)} point(s), e.g."
+            f" {missing[0]}: provision it again"
+        )
+    return np.array([mapping[key] for key in points], dtype=np.int64)
+
+
+def load(simulator_id):
+    simulator = Simulator.objects.select_related("org").get(poller_id=simulator_id)
+    spec = spec_of(simulator)
+    state, _ = SimulatorState.objects.get_or_create(simulator_id=simulator_id)
+    points = [p.key for p in engine.catalogue(spec).points]
+    return SimulatorContext(
+        simulator=simulator,
+        org=simulator.org,
+        spec=spec,
+        state=state,
+        entity_ids=entity_ids_for(simulator, points),
+    )

@@ -1,0 +1,75 @@
+"""Keeps each simulator's django-celery-beat PeriodicTask in step with its lifecycle.
+
+Explicit calls from the lifecycle services, not model signals. Beat notices changes through
+PeriodicTasks' change row: saves and deletes of PeriodicTask bump it by signal, queryset
+updates do not, so those call `PeriodicTasks.update_changed()` themselves.
+"""
+
+import json
+
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+from .intervals import from_epoch
+
+TICK_TASK = "simulator_app.tasks.run_simulator"
+
+
+def task_name(simulator_id):
+    return f"simulator:{simulator_id}"
+
+
+def interval_schedule(minutes):
+    # IntervalSchedule has no unique constraint and deleting one deletes its tasks: reuse the
+    # oldest matching row, never delete.
+    schedule = (
+        IntervalSchedule.objects.filter(every=minutes, period=IntervalSchedule.MINUTES)
+        .order_by("id")
+        .first()
+    )
+    return schedule or IntervalSchedule.objects.create(every=minutes, period=IntervalSchedule.MINUTES)
+
+
+def next_boundary(now, minutes):
+    """The next interval boundary (plus a few seconds, so the interval has closed)."""
+    seconds = minutes * 60
+    epoch = int(now.timestamp())
+    return from_epoch(epoch - epoch % seconds + seconds + 5)
+
+
+def enable(simulator_id, minutes, now=None):
+    """Create or enable the simulator's task, phased so it fires just after each boundary."""
+    now = now or timezone.now()
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=task_name(simulator_id),
+        defaults={
+            "task": TICK_TASK,
+            "interval": interval_schedule(minutes),
+            "crontab": None,
+            "args": json.dumps([simulator_id]),
+            "kwargs": "{}",
+            "enabled": True,
+            "one_off": False,
+            "start_time": next_boundary(now, minutes),
+            "last_run_at": None,
+            # A tick that waited a whole interval in the queue is redundant: the next one
+            # catches up everything due anyway.
+            "expire_seconds": minutes * 60,
+            "description": f"hsim simulator {simulator_id}: generate every {minutes} min",
+        },
+    )
+    return task
+
+
+def disable(simulator_id):
+    if PeriodicTask.objects.filter(name=task_name(simulator_id)).update(enabled=False):
+        PeriodicTasks.update_changed()
+
+
+def remove(simulator_id):
+    PeriodicTask.objects.filter(name=task_name(simulator_id)).delete()
+    PeriodicTasks.update_changed()
+
+
+def is_enabled(simulator_id):
+    return PeriodicTask.objects.filter(name=task_name(simulator_id), enabled=True).exists()

@@ -1,0 +1,45 @@
+"""A simulator's `poller_config.config`: the building spec and the interval, as JSON text.
+
+Shape (the platform's convention, plus the value table for readers of the row):
+    {"building_config": {...spec...}, "interval_minutes": 15, "value_table": "values_demo"}
+The spec's own `interval_minutes` is kept equal to the top-level one.
+"""
+
+import json
+
+from .. import engine
+from .errors import ServiceError
+
+
+def parse_building(building, interval_minutes=None):
+    """Validate a building spec (None = the default building); field errors as ServiceError."""
+    data = engine.default_spec().to_dict() if building is None else dict(building)
+    if interval_minutes is not None:
+        data["interval_minutes"] = interval_minutes
+    try:
+        return engine.parse_spec(data)
+    except engine.SpecError as exc:
+        raise ServiceError(spec_errors(exc)) from None
+
+
+def spec_errors(exc):
+    errors = getattr(exc, "errors", None) or {"building_config": str(exc)}
+    if isinstance(errors, dict):
+        return {f"building_config.{k}": v for k, v in errors.items()}
+    return {f"building_config.{e['field']}": e["message"] for e in errors}
+
+
+def config_text(spec, org):
+    return json.dumps(
+        {
+            "building_config": spec.to_dict(),
+            "interval_minutes": spec.interval_minutes,
+            "value_table": org.value_table,
+        },
+        sort_keys=True,
+    )
+
+
+def spec_of(simulator):
+    config = simulator.config_dict
+    return parse_building(config.get("building_config"), config.get("interval_minutes"))

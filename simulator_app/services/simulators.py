@@ -1,0 +1,80 @@
+"""Creating, reconfiguring and deleting simulators."""
+
+from django.db import transaction
+
+from ..models import Simulator, SimulatorState
+from ..models.pollers import SIMULATOR
+from ..models.state import STOPPED
+from . import provisioning, schedule
+from .activity import log_event
+from .errors import ServiceError
+from .pollers import create_poller
+from .simulator_config import config_text, parse_building, spec_of
+
+
+def validate_interval(interval_minutes):
+    if interval_minutes is None:
+        return None
+    if isinstance(interval_minutes, bool) or not isinstance(interval_minutes, int):
+        raise ServiceError({"interval_minutes": "must be a whole number of minutes"})
+    if interval_minutes <= 0 or 1440 % interval_minutes:
+        raise ServiceError(
+            {"interval_minutes": "must be a positive number of minutes that divides a day (1440)"}
+        )
+    return interval_minutes
+
+
+def create_simulator(org, name, building=None, interval_minutes=None):
+    """Validate the spec, register the poller, provision its entities. Nothing on bad input."""
+    if not name or not str(name).strip():
+        raise ServiceError({"poller_name": "must not be empty"})
+    spec = parse_building(building, validate_interval(interval_minutes))
+    with transaction.atomic():
+        simulator = create_poller(
+            org, SIMULATOR, name, config_text(spec, org), status="active", model=Simulator
+        )
+        SimulatorState.objects.create(
+            simulator_id=simulator.poller_id, status=STOPPED, config={}
+        )
+        provisioning.provision(simulator, spec)
+    return simulator
+
+
+def find_or_create_simulator(org, name, building=None, interval_minutes=None):
+    existing = Simulator.objects.filter(org=org, poller_name=name).order_by("poller_id").first()
+    if existing is not None:
+        return existing, False
+    return create_simulator(org, name, building, interval_minutes), True
+
+
+def update_config(simulator, building=None, interval_minutes=None):
+    """Change the building spec and/or interval: re-provision, reschedule, log `config_change`."""
+    current = spec_of(simulator)
+    data = current.to_dict() if building is None else building
+    spec = parse_building(data, validate_interval(interval_minutes) or (
+        None if building is not None else current.interval_minutes))
+    with transaction.atomic():
+        simulator.config = config_text(spec, simulator.org)
+        simulator.save(update_fields=["config"])
+        changes = provisioning.provision(simulator, spec)
+        if schedule.is_enabled(simulator.poller_id):
+            schedule.enable(simulator.poller_id, spec.interval_minutes)
+        log_event(
+            simulator.poller_id,
+            "config_change",
+            f"Configuration changed (every {spec.interval_minutes} min;"
+            f" {changes['added']} entities added, {changes['disabled']} disabled)",
+            interval_minutes=spec.interval_minutes,
+            previous_interval_minutes=current.interval_minutes,
+            **changes,
+        )
+    return simulator
+
+
+def delete_simulator(simulator):
+    """Remove the schedule and mark the poller inactive; entities and data stay."""
+    with transaction.atomic():
+        schedule.remove(simulator.poller_id)
+        SimulatorState.objects.filter(simulator_id=simulator.poller_id).update(status=STOPPED)
+        simulator.status = "inactive"
+        simulator.save(update_fields=["status"])

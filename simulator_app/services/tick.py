@@ -1,0 +1,123 @@
+"""A tick: generate every interval that is due, write it everywhere, then advance the state.
+
+DESIGN.md section 5. The order matters: nothing about a chunk counts as done until the
+primary value database committed it; only then is the state advanced and the run logged.
+"""
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..models.state import ERROR, RUNNING
+from . import runtime
+from .activity import log_event
+from .intervals import due_window, from_epoch
+from .locks import simulator_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    simulator_id: int
+    outcome: str  # generated | nothing_due | busy | not_running | error
+    intervals: int = 0
+    rows: int = 0
+    remaining: int = 0
+    duration_ms: float = 0.0
+    error: str = ""
+    databases: list = field(default_factory=list)
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def run_tick(simulator_id, now=None, cap=None):
+    """Generate what is due for one simulator; the caller queues a follow-up if `remaining`."""
+    now = now or timezone.now()
+    cap = cap or settings.HSIM_MAX_INTERVALS_PER_TICK
+    with simulator_lock(simulator_id) as acquired:
+        if not acquired:
+            log.info("simulator %s: another run holds the lock; skipping", simulator_id)
+            return TickResult(simulator_id, "busy")
+        context = runtime.load(simulator_id)
+        if context.state.status != RUNNING:
+            return TickResult(simulator_id, "not_running")
+        window = due_window(
+            context.state.last_run_timestamp, now, context.interval_seconds, cap
+        )
+        if window is None:
+            return TickResult(simulator_id, "nothing_due")
+        return generate_window(context, window.start, window.end, window.remaining, now)
+
+
+def generate_window(context, start, end, remaining=0, now=None):
+    """Generate [start, end) from the simulator's state, write it, save the new state."""
+    now = now or timezone.now()
+    simulator_id = context.simulator.poller_id
+    began = time.perf_counter()
+    try:
+        batch, new_state = context.generate(start, end)
+        report = context.write(batch)
+    except Exception as exc:  # every failure must surface in state and the log
+        return record_failure(context, start, end, exc, began)
+    duration_ms = round((time.perf_counter() - began) * 1000, 1)
+    intervals = len(batch.ts)
+    last_ts = from_epoch(int(batch.ts[-1]))
+    with transaction.atomic():
+        context.save_progress(new_state, from_epoch(start), last_ts)
+        event = "gap_fill" if intervals > 1 else "generation"
+        log_event(
+            simulator_id,
+            event,
+            f"Generated {intervals} interval(s) {from_epoch(start):%Y-%m-%d %H:%M} to"
+            f" {last_ts:%Y-%m-%d %H:%M} UTC, {report.rows} rows",
+            start=from_epoch(start).isoformat(),
+            end=from_epoch(end).isoformat(),
+            intervals=intervals,
+            rows=report.rows,
+            point_count=len(batch.points),
+            duration_ms=duration_ms,
+            lag_seconds=round((now - last_ts).total_seconds(), 1),
+            remaining=remaining,
+            databases=report.databases,
+        )
+    return TickResult(
+        simulator_id,
+        "generated",
+        intervals=intervals,
+        rows=report.rows,
+        remaining=remaining,
+        duration_ms=duration_ms,
+        databases=report.databases,
+    )
+
+
+def record_failure(context, start, end, exc, began):
+    simulator_id = context.simulator.poller_id
+    message = f"{type(exc).__name__}: {exc}"
+    log.exception("simulator %s: generation of %s..%s failed", simulator_id, start, end)
+    with transaction.atomic():
+        context.mark_error(message)
+        log_event(
+            simulator_id,
+            "error",
+            f"Generation failed; simulator stopped in error: {message}",
+            start=from_epoch(start).isoformat(),
+            end=from_epoch(end).isoformat(),
+            error=message,
+            primary=runtime.is_primary_failure(exc),
+        )
+    return TickResult(
+        simulator_id,
+        "error",
+        error=message,
+        duration_ms=round((time.perf_counter() - began) * 1000, 1),
+    )
+
+
+__all__ = ["ERROR", "TickResult", "generate_window", "run_tick"]
