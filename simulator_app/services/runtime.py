@@ -1,6 +1,7 @@
 """Everything one simulator run needs, loaded once: spec, state, entity map, writer."""
 
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from ..models import Org, Simulator, SimulatorEntity, SimulatorState
 from ..models.state import ERROR
 from ..storage import PrimaryDatabaseError, ValueRows
 from . import schedule
-from .simulator_config import spec_of
+from .simulator_config import spec_of_config
 from .value_databases import multi_writer
 
 
@@ -106,11 +107,18 @@ def entity_ids_for(simulator, points):
     return np.array([mapping[key] for key in points], dtype=np.int64)
 
 
+@lru_cache(maxsize=128)
+def spec_and_points(config_text):
+    """Parsing the spec and building the catalogue cost more than generating one interval:
+    a worker does it once per distinct configuration, not on every tick."""
+    spec = spec_of_config(config_text)
+    return spec, tuple(p.key for p in engine.catalogue(spec).points)
+
+
 def load(simulator_id):
     simulator = Simulator.objects.select_related("org").get(poller_id=simulator_id)
-    spec = spec_of(simulator)
+    spec, points = spec_and_points(simulator.config)
     state, _ = SimulatorState.objects.get_or_create(simulator_id=simulator_id)
-    points = [p.key for p in engine.catalogue(spec).points]
     return SimulatorContext(
         simulator=simulator,
         org=simulator.org,

@@ -40,6 +40,13 @@ def config_text(spec, org):
     )
 
 
-def spec_of(simulator):
-    config = simulator.config_dict
+def spec_of_config(text):
+    try:
+        config = json.loads(text or "{}")
+    except ValueError:
+        raise ServiceError({"config": "the stored poller config is not valid JSON"}) from None
     return parse_building(config.get("building_config"), config.get("interval_minutes"))
+
+
+def spec_of(simulator):
+    return spec_of_config(simulator.config)
