@@ -1,0 +1,81 @@
+"""A spec compiled for generation: catalogue, index arrays and per-point constants.
+
+Compiling is pure and cached per spec, so a tick of a running simulator does not rebuild the
+catalogue every interval.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from . import quality, rng
+from .catalogue import Catalogue, build
+from .layout import Layout
+from .spec import Spec
+
+
+@dataclass
+class Model:
+    spec: Spec
+    layout: Layout
+    catalogue: Catalogue
+    keys: tuple
+    kinds: tuple
+    key_hashes: np.ndarray  # uint64 [P]
+    signals: list  # [(signal name, point indexes, columns)]
+    totals: np.ndarray  # indexes of totalizer points
+    total_rates: np.ndarray  # for each, the index of the point whose true value it integrates
+    total_per_second: np.ndarray
+    quality: quality.QualityPlan
+    cfm_max: np.ndarray  # [Z]
+    zone_ahu: np.ndarray  # [Z]
+    control_sensors: dict  # "zone" [Z] / "sat" [A] / "oat" [A]: points the controls read
+
+
+def compile_spec(spec):
+    return _compile(spec.model_dump_json())
+
+
+@lru_cache(maxsize=32)
+def _compile(spec_json):
+    spec = Spec.model_validate_json(spec_json)
+    layout = Layout.of(spec)
+    catalogue = build(spec)
+    points = catalogue.points
+    groups = {}
+    for i, p in enumerate(points):
+        if p.per_second is None:
+            groups.setdefault(p.signal, ([], []))
+            groups[p.signal][0].append(i)
+            groups[p.signal][1].append(p.column)
+    totals = [i for i, p in enumerate(points) if p.per_second is not None]
+    rate_of = {}
+    for i, p in enumerate(points):
+        if p.per_second is None:
+            rate_of.setdefault((p.equip, p.signal), i)
+    key_hashes = rng.key_hashes([p.key for p in points])
+    return Model(
+        spec=spec,
+        layout=layout,
+        catalogue=catalogue,
+        keys=tuple(p.key for p in points),
+        kinds=tuple(p.kind for p in points),
+        key_hashes=key_hashes,
+        signals=[(name, np.array(idx), np.array(cols)) for name, (idx, cols) in groups.items()],
+        totals=np.array(totals, dtype=np.int64),
+        total_rates=np.array([rate_of[(points[i].equip, points[i].signal)] for i in totals]),
+        total_per_second=np.array([points[i].per_second for i in totals]),
+        quality=quality.plan(spec, catalogue, key_hashes),
+        cfm_max=np.full(len(layout.zones), spec.equipment.vav_max_cfm),
+        zone_ahu=np.array([z.ahu for z in layout.zones]),
+        control_sensors={
+            "zone": _indexes(catalogue, [f"{z.key}.zone-temp" for z in layout.zones]),
+            "sat": _indexes(catalogue, [f"{a}.discharge-air-temp" for a in layout.ahus]),
+            "oat": _indexes(catalogue, [f"{a}.outside-air-temp" for a in layout.ahus]),
+        },
+    )
+
+
+def _indexes(catalogue, keys):
+    return np.array([catalogue.point_index[k] for k in keys], dtype=np.int64)

@@ -1,0 +1,125 @@
+"""parse_spec: a dict in, a validated Spec out, or a SpecError listing every bad field."""
+
+from pydantic import ValidationError
+
+from .faults import BIAS_POINTS, FAULT_TARGETS
+from .layout import Layout
+from .spec import Spec
+
+
+class SpecError(ValueError):
+    """An invalid building spec; `.errors` is [{"field": "dotted.path", "message": ...}]."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__(str(self))
+
+    def __str__(self):
+        parts = [f"{e['field'] or '(spec)'}: {e['message']}" for e in self.errors]
+        return "invalid building spec: " + "; ".join(parts)
+
+
+def parse_spec(data):
+    if isinstance(data, Spec):
+        data = data.to_dict()
+    if not isinstance(data, dict):
+        raise SpecError([{"field": "", "message": "a building spec must be a JSON object"}])
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_field_errors(exc)) from None
+    if "faults" not in data:
+        # The default scenarios target the default layout: keep those that still apply.
+        types = Layout.of(spec).equip_types
+        spec = spec.model_copy(update={"faults": [f for f in spec.faults if f.equip in types]})
+    errors = _setpoint_errors(spec) + _layout_errors(spec) + _fault_errors(spec)
+    if errors:
+        raise SpecError(errors)
+    return spec
+
+
+def default_spec():
+    return parse_spec({})
+
+
+def spec_json_schema():
+    return Spec.model_json_schema()
+
+
+def _field_errors(exc):
+    errors = []
+    for e in exc.errors():
+        message = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            message = "unknown field"
+        errors.append({"field": ".".join(str(p) for p in e["loc"]), "message": message})
+    return errors
+
+
+def _error(field, message):
+    return {"field": field, "message": message}
+
+
+def _setpoint_errors(spec):
+    sp = spec.setpoints
+    pairs = [
+        ("occupied_heating_f", "occupied_cooling_f", "below"),
+        ("unoccupied_heating_f", "unoccupied_cooling_f", "below"),
+        ("unoccupied_heating_f", "occupied_heating_f", "at or below"),
+        ("supply_air_f", "supply_air_max_f", "at or below"),
+        ("chilled_water_f", "chilled_water_max_f", "at or below"),
+        ("hot_water_min_f", "hot_water_f", "at or below"),
+    ]
+    errors = []
+    for low, high, relation in pairs:
+        a, b = getattr(sp, low), getattr(sp, high)
+        if a > b or (relation == "below" and a == b):
+            errors.append(_error(f"setpoints.{low}", f"must be {relation} {high} ({b:g})"))
+    if sp.unoccupied_cooling_f < sp.occupied_cooling_f:
+        errors.append(
+            _error("setpoints.unoccupied_cooling_f", "must be at or above occupied_cooling_f")
+        )
+    return errors
+
+
+def _layout_errors(spec):
+    if spec.equipment.ahu_count > spec.site.floors:
+        return [
+            _error(
+                "equipment.ahu_count",
+                f"{spec.equipment.ahu_count} AHUs cannot share {spec.site.floors} floors "
+                "(each AHU serves whole floors)",
+            )
+        ]
+    return []
+
+
+def _fault_errors(spec):
+    types = Layout.of(spec).equip_types
+    errors = []
+    for i, fault in enumerate(spec.faults):
+        at = f"faults.{i}"
+        kind = types.get(fault.equip)
+        allowed = FAULT_TARGETS[fault.type]
+        if kind is None:
+            errors.append(_error(f"{at}.equip", f"unknown equipment {fault.equip!r}"))
+        elif kind not in allowed:
+            errors.append(
+                _error(f"{at}.equip", f"{fault.type} applies to {' or '.join(allowed)}, "
+                       f"not {fault.equip!r} ({kind})")
+            )
+        elif fault.type == "sensor_bias" and fault.point not in (None, *BIAS_POINTS[kind]):
+            errors.append(
+                _error(f"{at}.point", f"{fault.point!r} is not a biasable sensor of a {kind}; "
+                       f"use one of {', '.join(BIAS_POINTS[kind])}")
+            )
+        if fault.type != "sensor_bias" and (fault.point or fault.magnitude is not None):
+            errors.append(_error(f"{at}.point", "point and magnitude apply to sensor_bias only"))
+        if fault.magnitude == 0:
+            errors.append(_error(f"{at}.magnitude", "must not be zero"))
+        stuck = fault.type in ("stuck_damper", "economizer_stuck")
+        if fault.position_pct is not None and not stuck:
+            errors.append(
+                _error(f"{at}.position_pct", "applies to stuck_damper and economizer_stuck only")
+            )
+    return errors

@@ -1,0 +1,94 @@
+"""One window of building physics: weather and occupancy in, every point's true value out.
+
+Order: exogenous drivers (weather, local clock, occupancy, faults, setpoints; functions of
+absolute time only) -> the zone loop (the only recurrence) -> air handlers -> plants ->
+meters. Returns signals named "<equipment type>.<signal>", each [T, n].
+"""
+
+import numpy as np
+
+from . import rng
+from .airside import air_handlers, supply_air_plan
+from .boilers import hot_water_plant
+from .clock import local_clock
+from .faults import effects
+from .loads import zone_loads
+from .meters import meters
+from .occupancy import occupancy
+from .plant import chilled_water_plant
+from .quality import drift
+from .weather import weather
+from .zones import ZoneInputs, simulate
+
+DROOP_F = 0.3  # proportional control sits a little on the load side of its setpoint
+WANDER_F = 0.3
+SEASON_F = 6.0  # seasonal changeover margin around the lockout temperatures
+
+
+def _wander(spec, layout, ts):
+    """[T, Z] smooth zone-specific control wander in -1..1 (hours-long periods)."""
+    hours = ts[:, None] / 3600.0
+    phases = np.stack([2 * np.pi * rng.scalar_uniforms(spec.seed, rng.WANDER, z.key, 2)
+                       for z in layout.zones], axis=1)
+    return 0.6 * np.sin(2 * np.pi * hours / 2.7 + phases[0]) + 0.4 * np.sin(
+        2 * np.pi * hours / 6.1 + phases[1])
+
+
+def run(model, ts, state_temps, carry):
+    spec, layout = model.spec, model.layout
+    sp = spec.setpoints
+    w = weather(spec, ts)
+    occ = occupancy(spec, layout, local_clock(ts, spec.site.time_zone, spec.schedule.holidays))
+    fx = effects(spec, layout, ts)
+    # A drifting sensor that feeds a control loop misleads it just like a biased one: the
+    # reading stays on setpoint and the real temperature moves.
+    fx.zone_bias += drift(model.quality, ts, model.control_sensors["zone"])
+    fx.sat_bias += drift(model.quality, ts, model.control_sensors["sat"])
+    fx.oat_bias += drift(model.quality, ts, model.control_sensors["oat"])
+    # Lockouts on the day's weather, plus a seasonal changeover: no chillers in winter
+    # (however warm the day), no boilers in high summer.
+    chw_ok = (w.oat_daily > sp.chiller_lockout_f) & (w.normal > sp.chiller_lockout_f - SEASON_F)
+    hw_ok = (w.oat_daily < sp.boiler_lockout_f) & (w.normal < sp.boiler_lockout_f + SEASON_F)
+    loads = zone_loads(spec, layout, w, occ)
+
+    occ_mode = occ.hvac_occupied[:, None] | fx.override  # [T, A]
+    occ_zone = occ_mode[:, model.zone_ahu]
+    cool_sp = np.where(occ_zone, sp.occupied_cooling_f, sp.unoccupied_cooling_f)
+    heat_sp = np.where(occ_zone, sp.occupied_heating_f, sp.unoccupied_heating_f)
+    wander = WANDER_F * _wander(spec, layout, ts)
+    # Controllers act on the (possibly biased) sensor: a sensor reading high cools the zone.
+    cool_target = cool_sp + DROOP_F + wander - fx.zone_bias
+    heat_target = heat_sp - DROOP_F + wander - fx.zone_bias
+
+    step_h = spec.interval_seconds / 3600.0
+    conductance = loads.ua + loads.ui
+    a = np.exp(-conductance * step_h / loads.capacitance)
+    inputs = ZoneInputs(
+        a=a, g=(1.0 - a) / conductance, free1a=loads.t_free * ((1.0 - a) * loads.ua / conductance),
+        couple=(1.0 - a) * loads.ui / conductance, per_floor=len(layout.orientations),
+        cool_sp=cool_target, heat_sp=heat_target, occupied=occ_mode,
+        sat=supply_air_plan(spec, w, fx, chw_ok, hw_ok), warmup_sat=sp.warmup_supply_air_f,
+        hot_water=hw_ok, cfm_max=model.cfm_max, min_fraction=spec.equipment.vav_min_fraction,
+        stuck=fx.damper_stuck, stuck_cfm=fx.damper_position * model.cfm_max,
+        zone_ahu=model.zone_ahu, ahu_starts=np.array(layout.zone_ahu_starts),
+    )
+    if state_temps is None:
+        state_temps = np.clip(loads.t_free[0], heat_target[0], cool_target[0])
+    zres = simulate(inputs, state_temps)
+
+    signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok,
+                                occ.lighting, model.cfm_max)
+    plant, pumps, reject = chilled_water_plant(spec, layout, ts, w, air.cooling,
+                                               fx.cycling_off, carry)
+    boilers, pumps["hw"] = hot_water_plant(spec, layout, ts, w, air.heating, hw_ok,
+                                           fx.cycling_off, carry)
+    signals.update(plant)
+    signals.update(boilers)
+    signals.update({
+        "vav.cool_sp": cool_sp, "vav.heat_sp": heat_sp, "vav.occupied": occ.zone_occupied,
+        "weather.oat": w.oat[:, None], "weather.humidity": w.humidity[:, None],
+        "weather.dew_point": w.dew_point[:, None], "weather.wet_bulb": w.wet_bulb[:, None],
+        "weather.ghi": w.ghi[:, None],
+    })
+    meters(spec, occ, signals, pumps, reject)
+    return signals, zres.end_temp, fx

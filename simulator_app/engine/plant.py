@@ -1,0 +1,98 @@
+"""The chilled-water plant: chillers staged on the coil load, a cooling tower, CHW/CW pumps.
+
+Chiller power follows a DOE-2 style curve: design kW × EIR(temperatures) × EIR(part load), so
+COP peaks at part load with cool condenser water and sags with lift. Flow and ΔT obey
+tons = gpm × ΔT / 24 exactly; the condenser carries the load plus the compressor heat.
+"""
+
+import numpy as np
+
+from . import idle
+from .staging import stage
+
+KW_PER_TON = 3.517
+CHW_GPM_PER_TON = 2.4
+CW_GPM_PER_TON = 3.0
+TOWER_KW_PER_TON = 0.04
+CHW_PUMP_KW_PER_GPM = 0.016
+CW_PUMP_KW_PER_GPM = 0.013
+CW_MIN_F = 65.0
+MIN_PLR = 0.1  # below this a chiller cycles: it runs at MIN_PLR for part of the interval
+
+
+def chilled_water_reset(sp, oat):
+    """Warmer chilled water in mild weather, design temperature from 80 °F outside."""
+    return np.interp(oat, [60.0, 80.0], [sp.chilled_water_max_f, sp.chilled_water_f])
+
+
+def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, carry):
+    """Signals of chillers, tower, CHW plant and its pumps; cooling-tower heat rejected."""
+    ch = spec.equipment.chillers
+    C, cap = ch.count, ch.capacity_tons
+    tons = cooling_btuh / 12000.0
+    sp = chilled_water_reset(spec.setpoints, weather.oat)
+    forced_off = np.stack([cycling_off.get(k, np.zeros(len(ts), bool)) for k in layout.chillers],
+                          axis=1)
+    enable, run, share = stage(tons, cap, C, ts, forced_off)
+    served = np.minimum(share, 1.0) * cap
+    plr = np.minimum(share, 1.0)
+    design_gpm = CHW_GPM_PER_TON * cap
+    flow = np.where(run, design_gpm * np.maximum(plr, 0.5), 0.0)
+    # Overloaded or missing machines let supply water warm up.
+    unmet = np.maximum(tons - served.sum(axis=1), 0.0) / np.maximum(tons, 1.0)
+    chws = np.where(run, sp[:, None] + 10.0 * unmet[:, None], sp[:, None])
+    chwr = chws + np.where(run, served * 24.0 / np.maximum(flow, 1.0), 0.0)
+
+    design_reject = C * cap * 12000.0 * 1.25
+    # The tower holds condenser water a few degrees above wet bulb, more so when loaded.
+    load_share = tons * 1.2 / (C * cap * 1.25)
+    cw_in = np.maximum(CW_MIN_F, weather.wet_bulb + 4.0 + 5.0 * load_share)[:, None]
+    eir_t = 1.0 + 0.012 * (cw_in - 85.0) - 0.015 * (chws - 44.0)
+    firing = np.maximum(plr, MIN_PLR)  # part-load point while actually running
+    power = np.where(run, cap * KW_PER_TON / ch.design_cop * eir_t
+                     * (0.22 + 0.50 * firing + 0.28 * firing * firing) * (plr / firing), 0.0)
+    reject = served * 12000.0 + power * 3412.0
+    reject_total = reject.sum(axis=1)
+    cw_flow = CW_GPM_PER_TON * cap
+    cw_out = cw_in + reject / (500.0 * cw_flow)
+    any_run = run.any(axis=1)
+    n_run = run.sum(axis=1)
+    wb_factor = 1.0 + (weather.wet_bulb - 65.0) / 30.0
+    tower_speed = np.where(
+        any_run, np.clip(0.2 + 0.9 * reject_total / design_reject * wb_factor, 0.2, 1.0), 0.0)
+    cw_hot = cw_in[:, 0] + reject_total / (500.0 * cw_flow * np.maximum(n_run, 1))
+
+    temps = {"chws": chws, "chwr": chwr, "cw_in": np.broadcast_to(cw_in, run.shape),
+             "cw_out": cw_out}
+    signals = {"chiller.enable": enable, "chiller.run": run, "chiller.chw_flow": flow,
+               "chiller.power": power}
+    for name, value in temps.items():
+        signals[f"chiller.{name}"], carry[f"chiller.{name}"] = idle.drift(
+            run, value, ts, carry.get(f"chiller.{name}", [None] * C))
+    plant_flow = flow.sum(axis=1)
+    header = {
+        "chws": (flow * chws).sum(axis=1) / np.maximum(plant_flow, 1.0),
+        "chwr": (flow * chwr).sum(axis=1) / np.maximum(plant_flow, 1.0),
+        "cw_cold": cw_in[:, 0],
+        "cw_hot": cw_hot,
+    }
+    for name, value in header.items():
+        drifted, carry[f"plant.{name}"] = idle.drift(
+            any_run[:, None], value[:, None], ts, carry.get(f"plant.{name}", [None]))
+        header[name] = drifted
+    signals.update({
+        "chw_plant.chw_sp": sp[:, None], "chw_plant.chws": header["chws"],
+        "chw_plant.chwr": header["chwr"],
+        "cooling_tower.run": any_run[:, None],
+        "cooling_tower.fan_speed": 100.0 * tower_speed[:, None],
+        "cooling_tower.cw_cold": header["cw_cold"], "cooling_tower.cw_hot": header["cw_hot"],
+        "cooling_tower.power": (TOWER_KW_PER_TON * C * cap * tower_speed * tower_speed
+                                 * tower_speed)[:, None],
+    })
+    pump_share = plant_flow / (C * design_gpm)
+    pumps = {
+        "chw": np.where(any_run, CHW_PUMP_KW_PER_GPM * C * design_gpm
+                        * (0.15 + 0.85 * pump_share * pump_share * pump_share), 0.0),
+        "cw": CW_PUMP_KW_PER_GPM * cw_flow * n_run,
+    }
+    return signals, pumps, reject_total

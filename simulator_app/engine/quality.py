@@ -1,0 +1,223 @@
+"""From true values to what a BMS trend log holds: noise, drift, bias, stale runs, dropouts.
+
+- noise: near-Gaussian (bounded at ±3.5 σ), absolute and/or proportional to the value, keyed by
+  (seed, point, interval); proportional-only on flows, power and pressure so equipment that
+  is off reads exactly 0.
+- drift: a share of temperature/humidity sensors drift linearly and are recalibrated once a
+  year at a point-specific date (a sawtooth in absolute time). Where such a sensor feeds a
+  control loop (zone, discharge and outside air), physics.py hands the drift to the loop too.
+- stale: runs of 1..N intervals that repeat the previous reading, status "stale".
+- dropouts: single missing rows, and equipment-wide communication outages of 1..N intervals.
+- fault status: only where a BMS would flag it, a reading outside the sensor's range.
+Commands, setpoints and totalizers are neither noisy nor stale (totalizers stay integrals).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import rng
+
+OK, STALE, FAULT = 0, 1, 2
+YEAR_S = 365 * 86400
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class Profile:
+    noise_abs: float = 0.0
+    noise_rel: float = 0.0
+    floor: float = -INF  # physical bounds: clamp silently
+    ceiling: float = INF
+    lo: float = -INF  # sensor range: outside it the BMS flags a fault
+    hi: float = INF
+    decimals: int | None = None  # None = full precision
+    drift: bool = False
+    sensor: bool = False  # eligible for stale runs
+
+    @property
+    def noisy(self):
+        return self.noise_abs > 0 or self.noise_rel > 0
+
+
+PROFILES = {
+    "air_temp": Profile(0.15, lo=-40, hi=250, decimals=2, drift=True, sensor=True),
+    "zone_temp": Profile(0.1, lo=32, hi=120, decimals=2, drift=True, sensor=True),
+    "water_temp": Profile(0.1, lo=20, hi=250, decimals=2, drift=True, sensor=True),
+    "humidity": Profile(0.8, floor=0, ceiling=100, decimals=1, drift=True, sensor=True),
+    "irradiance": Profile(0.5, 0.02, floor=0, decimals=1, sensor=True),
+    "airflow": Profile(0, 0.015, floor=0, decimals=1, sensor=True),
+    "water_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),
+    "gas_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),
+    "power": Profile(0, 0.004, floor=0, decimals=2, sensor=True),
+    "pressure": Profile(0, 0.015, floor=0, decimals=3, sensor=True),
+    "pf": Profile(0.003, floor=0, ceiling=1, decimals=3, sensor=True),
+    "bool_sensor": Profile(sensor=True),
+    "command": Profile(decimals=2),
+    # Meters show 3 decimals; the state keeps the exact running total, so rounding never
+    # accumulates and a resumed run continues from the same value.
+    "totalizer": Profile(decimals=3),
+}
+
+
+@dataclass
+class QualityPlan:
+    """Per-point constants of the quality model, computed once per spec."""
+
+    profiles: list
+    noisy: np.ndarray  # indexes of noisy points
+    noise_abs: np.ndarray
+    noise_rel: np.ndarray
+    bounded: np.ndarray  # indexes of points with physical bounds
+    floor: np.ndarray  # [len(bounded)]
+    ceiling: np.ndarray
+    ranged: np.ndarray  # indexes of points with a sensor range
+    lo: np.ndarray  # [len(ranged)]
+    hi: np.ndarray
+    scale: np.ndarray  # [P] 10**decimals (1 where the point keeps full precision)
+    exact: np.ndarray  # indexes of the points that keep full precision
+    drifting: np.ndarray  # indexes
+    drift_rate: np.ndarray  # per year, point units
+    drift_offset: np.ndarray  # seconds: recalibration phase
+    sensors: np.ndarray  # indexes of stale-eligible points
+    equip_of_point: np.ndarray  # index into equip_hashes
+    equip_hashes: np.ndarray
+
+
+def plan(spec, catalogue, key_hashes):
+    dq = spec.data_quality
+    profiles = [PROFILES[p.quality] for p in catalogue.points]
+    noisy = np.array([i for i, pr in enumerate(profiles) if pr.noisy], dtype=np.int64)
+    u = rng.uniform(rng.hashes(spec.seed, rng.DRIFT, key_hashes, np.arange(3))).T  # [P, 3]
+    drifts = np.array([pr.drift for pr in profiles]) & (u[:, 0] < dq.drift_fraction)
+    drifting = np.flatnonzero(drifts)
+    bounded = np.array([i for i, pr in enumerate(profiles)
+                        if np.isfinite(pr.floor) or np.isfinite(pr.ceiling)], dtype=np.int64)
+    ranged = np.array([i for i, pr in enumerate(profiles)
+                       if np.isfinite(pr.lo) or np.isfinite(pr.hi)], dtype=np.int64)
+    equips = sorted({p.equip for p in catalogue.points})
+    equip_index = {k: i for i, k in enumerate(equips)}
+    return QualityPlan(
+        profiles=profiles,
+        noisy=noisy,
+        noise_abs=np.array([profiles[i].noise_abs for i in noisy]) * dq.noise_scale,
+        noise_rel=np.array([profiles[i].noise_rel for i in noisy]) * dq.noise_scale,
+        bounded=bounded,
+        floor=np.array([profiles[i].floor for i in bounded]),
+        ceiling=np.array([profiles[i].ceiling for i in bounded]),
+        ranged=ranged,
+        lo=np.array([profiles[i].lo for i in ranged]),
+        hi=np.array([profiles[i].hi for i in ranged]),
+        scale=np.array([10.0 ** (pr.decimals or 0) for pr in profiles]),
+        exact=np.array([i for i, pr in enumerate(profiles) if pr.decimals is None], np.int64),
+        drifting=drifting,
+        drift_rate=dq.drift_max_per_year * (2.0 * u[drifting, 1] - 1.0),
+        drift_offset=np.floor(u[drifting, 2] * YEAR_S).astype(np.int64),
+        sensors=np.array([i for i, pr in enumerate(profiles) if pr.sensor], dtype=np.int64),
+        equip_of_point=np.array([equip_index[p.equip] for p in catalogue.points]),
+        equip_hashes=rng.key_hashes(equips),
+    )
+
+
+def drift(qp, ts, points):
+    """[T, len(points)] drift of the given points (0 for those that do not drift)."""
+    out = np.zeros((len(ts), len(points)))
+    where = {p: j for j, p in enumerate(qp.drifting)}
+    for col, p in enumerate(points):
+        if p in where:
+            j = where[p]
+            out[:, col] = qp.drift_rate[j] * (((ts - qp.drift_offset[j]) % YEAR_S) / YEAR_S)
+    return out
+
+
+def _threshold(rate):
+    """Integer cut-off: a hash below it happens with probability `rate`."""
+    return np.uint64(min(int(rate * 2.0**64), 2**64 - 1))
+
+
+def _run_cells(seed, stream, keys, k, rate, max_len):
+    """(rows, cols) of the cells inside runs that start at an interval with probability `rate`
+    and last 1..max_len intervals, ordered by column then row. Runs are rare, so they are
+    expanded sparsely; those that began before the window are found by looking back."""
+    T = len(k)
+    if rate <= 0 or T == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    h = rng.hashes(seed, stream, keys, np.arange(k[0] - max_len + 1, k[-1] + 1))
+    row, col = np.nonzero(h < _threshold(rate))
+    length = (h[row, col] >> np.uint64(48)).astype(np.int64) % max_len + 1
+    lags = np.arange(max_len)
+    t = row[:, None] + lags[None, :] - (max_len - 1)
+    keep = (lags[None, :] < length[:, None]) & (t >= 0) & (t < T)
+    cells = np.unique(np.broadcast_to(col[:, None], t.shape)[keep] * T + t[keep])
+    return cells % T, cells // T
+
+
+def _runs(seed, stream, keys, k, rate, max_len):
+    """The same runs as a dense bool [T, n] mask."""
+    inside = np.zeros((len(k), len(keys)), bool)
+    rows, cols = _run_cells(seed, stream, keys, k, rate, max_len)
+    inside[rows, cols] = True
+    return inside
+
+
+def _hold(v, rows, cols, held):
+    """Stale cells repeat the reading before their run (`held` at the window start). With no
+    reading before it at all (a cold start), the run's first row stays fresh and the rest
+    repeat it. Returns the cells that are stale."""
+    if not len(rows):
+        return rows, cols
+    new_run = np.ones(len(rows), bool)
+    new_run[1:] = (cols[1:] != cols[:-1]) | (rows[1:] != rows[:-1] + 1)
+    source = (rows[new_run] - 1)[np.cumsum(new_run) - 1]
+    cold = (source < 0) & np.isnan(held[cols])
+    before = np.where(source >= 0, v[np.maximum(source, 0), cols], held[cols])
+    before[cold] = v[0, cols[cold]]
+    v[rows, cols] = before
+    fresh = cold & (rows == 0)
+    return rows[~fresh], cols[~fresh]
+
+
+def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
+    """Readings, status and presence from true values [T, P]; returns them and the new
+    last-readings per point (held[i] is NaN where no previous reading is known)."""
+    dq, seed = spec.data_quality, spec.seed
+    k = ts // spec.interval_seconds
+    T, P = values.shape
+    v = values.copy()
+    if len(qp.noisy) and dq.noise_scale > 0:
+        z = rng.normal(rng.hashes(seed, rng.NOISE, key_hashes[qp.noisy], k))
+        cols = v[:, qp.noisy]
+        v[:, qp.noisy] = cols + (qp.noise_abs + qp.noise_rel * np.abs(cols)) * z
+    if len(qp.drifting):
+        v[:, qp.drifting] += drift(qp, ts, qp.drifting)
+    for i, bias in reading_bias.items():
+        v[:, i] += bias
+    v[:, qp.bounded] = np.minimum(np.maximum(v[:, qp.bounded], qp.floor), qp.ceiling)
+    status = np.zeros((T, P), np.uint8)
+    ranged = v[:, qp.ranged]
+    out_of_range = (ranged < qp.lo) | (ranged > qp.hi)
+    if out_of_range.any():
+        status[:, qp.ranged] = np.where(out_of_range, FAULT, OK)
+        v[:, qp.ranged] = np.minimum(np.maximum(ranged, qp.lo), qp.hi)
+    # np.round(x, d) is rint(x * 10**d) / 10**d: one pass over every column, then the
+    # full-precision ones (totalizers) are put back.
+    exact = v[:, qp.exact]
+    np.multiply(v, qp.scale, out=v)
+    np.rint(v, out=v)
+    np.divide(v, qp.scale, out=v)
+    v[:, qp.exact] = exact
+
+    s = qp.sensors
+    stale_share = dq.stale_rate * 2.0 / (dq.stale_max_intervals + 1)  # per-interval run starts
+    rows, cols = _run_cells(seed, rng.STALE, key_hashes[s], k, stale_share,
+                            dq.stale_max_intervals)
+    rows, cols = _hold(v, rows, s[cols], held)
+    status[rows, cols] = STALE
+    new_held = held.copy()
+    new_held[s] = v[-1, s]
+
+    present = rng.hashes(seed, rng.DROPOUT, key_hashes, k) >= _threshold(dq.dropout_rate)
+    outage = _runs(seed, rng.OUTAGE, qp.equip_hashes, k, dq.outage_rate, dq.outage_max_intervals)
+    present &= ~outage[:, qp.equip_of_point]
+    np.copyto(v, np.nan, where=~present)
+    return v, status, present, new_held
