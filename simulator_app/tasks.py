@@ -3,7 +3,11 @@
 from celery import shared_task
 
 from .services import backfill, tick
-from .services.queue import enqueue_tick
+from .services.queue import enqueue_backfill, enqueue_tick
+
+# A backfill task works this long, then queues its own continuation: it stays well inside the
+# task time limits, and a worker restart loses at most one chunk (the job resumes from its cursor).
+BACKFILL_SLICE_SECONDS = 30
 
 
 @shared_task(name="simulator_app.tasks.run_simulator", ignore_result=True)
@@ -15,6 +19,9 @@ def run_simulator(simulator_id):
     return result.as_dict()
 
 
-@shared_task(name="simulator_app.tasks.backfill_simulator", ignore_result=True, soft_time_limit=None, time_limit=None)
+@shared_task(name="simulator_app.tasks.backfill_simulator", ignore_result=True)
 def backfill_simulator(job_id):
-    return backfill.run_job(job_id).as_dict()
+    progress = backfill.run_job(job_id, time_budget=BACKFILL_SLICE_SECONDS)
+    if progress.status != "done":
+        enqueue_backfill(job_id, on_commit=False)
+    return progress.as_dict()

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...services.config_files import load_config_file
 from ...services.errors import ServiceError
-from ...services.orgs import OrgError, get_or_create_org
-from ...services.simulators import find_or_create_simulator
+from ...services.orgs import OrgError, check_org_key, get_or_create_org
+from ...services.simulator_config import parse_building
+from ...services.simulators import find_or_create_simulator, validate_interval
 
 
 class Command(BaseCommand):
@@ -20,6 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, org, name, config, interval, **options):
         try:
             building = load_config_file(config) if config else None
+            # Validate everything before creating anything: bad input changes nothing.
+            parse_building(building, validate_interval(interval))
+            check_org_key(org)
             org_obj, _ = get_or_create_org(org)
             simulator, created = find_or_create_simulator(org_obj, name, building, interval)
         except (ServiceError, OrgError, ValueError) as exc:
