@@ -149,3 +149,58 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- REST API ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",  # Authorization: Token <key>
+        "simulator_app.api.authentication.BearerTokenAuthentication",  # ... Bearer <key>
+        "rest_framework.authentication.SessionAuthentication",  # browsable API, admin users
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "simulator_app.api.errors.exception_handler",
+}
+# Start, stop, reset and configuration changes per user (or client address); read at request
+# time by simulator_app.api.throttles, so it can change without a restart of the class cache.
+# "" or "none" switches throttling off.
+HSIM_API_CONTROL_THROTTLE_RATE = os.environ.get("HSIM_API_CONTROL_THROTTLE_RATE", "60/min")
+# /bulk/value limits: values per request and request body size (larger -> 413, nothing read).
+HSIM_BULK_MAX_VALUES = int(os.environ.get("HSIM_BULK_MAX_VALUES", "50000"))
+HSIM_BULK_MAX_BYTES = int(os.environ.get("HSIM_BULK_MAX_BYTES", str(32 * 1024 * 1024)))
+# Throttle counters live in the default cache: per process unless HSIM_CACHE_URL points at a
+# shared cache (e.g. redis://redis:6379/1) when several web processes serve the API.
+if os.environ.get("HSIM_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["HSIM_CACHE_URL"],
+        }
+    }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hsim API",
+    "DESCRIPTION": (
+        "Haystack building-data simulator: the db-service-layer contracts (/poller,"
+        " /bulk/value), simulator control and monitoring (/simulator/..., /api/simulators/)."
+        " Authenticate with `Authorization: Token <key>` (or `Bearer <key>`)."
+        " Errors share one shape: {\"detail\": str, \"errors\": {field: [message]}}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # local assets: the docs work offline, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PollerStatusEnum": ["active", "inactive"],
+        "RunStatusEnum": ["stopped", "running", "error"],
+    },
+}

@@ -5,6 +5,7 @@ matches the platform's reference DDL (IF NOT EXISTS, so an existing platform dat
 adopted without touching its rows), and Django only maps them.
 """
 
+from .access import OrgMembership, ServiceAccount
 from .activity import ActivityLog
 from .entities import Entity, EntityTag, OrgEntityPermission, TagDef
 from .hsim import BackfillJob, SimulatorEntity
@@ -19,7 +20,9 @@ __all__ = [
     "EntityTag",
     "Org",
     "OrgEntityPermission",
+    "OrgMembership",
     "PollerConfig",
+    "ServiceAccount",
     "Simulator",
     "SimulatorEntity",
     "SimulatorState",

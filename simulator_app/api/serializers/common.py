@@ -1,0 +1,44 @@
+"""Small shared fields and checks."""
+
+from rest_framework import serializers
+
+INT4_MAX = 2**31 - 1  # ids are int4 on the platform
+
+
+def bad_characters(value, path="building_config"):
+    """Where a JSON value holds text PostgreSQL cannot store (NUL, lone surrogates)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = bad_characters(key, path) or bad_characters(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = bad_characters(item, f"{path}.{index}")
+            if found:
+                return found
+    elif isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            return path
+    return None
+
+
+class BuildingConfigField(serializers.DictField):
+    """A building spec object (validated in full by the engine's parser in the services)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if bad_characters(value):
+            raise serializers.ValidationError(
+                f"{bad_characters(value)} holds NUL or invalid unicode characters")
+        return value
+
+
+def interval_field(**kwargs):
+    message = "must be a positive number of minutes that divides a day (1440)"
+    return serializers.IntegerField(
+        min_value=1, max_value=1440,
+        error_messages={"min_value": message, "max_value": message},
+        help_text="Minutes between intervals; must divide 1440 (1, 5, 15, 60, ...).",
+        **kwargs,
+    )

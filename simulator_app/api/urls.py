@@ -1,0 +1,35 @@
+"""The API's routes: the platform's exact paths, the seed's simulator paths, the router."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .views import bulk, health, pollers, router, simulators
+
+api_router = DefaultRouter(use_regex_path=False)  # int converters: integer ids in the schema
+api_router.include_format_suffixes = False  # one URL per resource (JSON; HTML via Accept)
+api_router.register("simulators", router.SimulatorViewSet, basename="simulator")
+api_router.register("orgs", router.OrgViewSet, basename="org")
+
+urlpatterns = [
+    # db-service-layer contracts (no trailing slashes, as on the platform)
+    path("org/<int:org_id>/poller", pollers.OrgPollersView.as_view(), name="org-pollers"),
+    path("poller/<int:poller_id>", pollers.PollerView.as_view(), name="poller"),
+    path("poller", pollers.PollersView.as_view(), name="pollers"),
+    path("bulk/value", bulk.BulkValueView.as_view(), name="bulk-value"),
+    # the seed's simulator endpoints; {id} is the simulator's poller_id
+    path("simulator/state/<int:id>", simulators.StateView.as_view(), name="simulator-state"),
+    path("simulator/start/<int:id>", simulators.StartView.as_view(), name="simulator-start"),
+    path("simulator/stop/<int:id>", simulators.StopView.as_view(), name="simulator-stop"),
+    path("simulator/reset/<int:id>", simulators.ResetView.as_view(), name="simulator-reset"),
+    path("simulator/health/<int:id>", simulators.HealthView.as_view(), name="simulator-health"),
+    path("simulator/activity/<int:id>", simulators.ActivityView.as_view(),
+         name="simulator-activity"),
+    path("simulator/metrics/<int:id>", simulators.MetricsView.as_view(),
+         name="simulator-metrics"),
+    # conventional REST resources, schema and docs
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("healthz", health.LivenessView.as_view(), name="healthz"),
+    path("api/", include(api_router.urls)),
+]

@@ -1,0 +1,74 @@
+"""The platform's poller contracts: GET /org/{org_id}/poller, GET /poller/{poller_id},
+GET /poller?type=..., POST /poller (PollerConfig shapes; reads return active pollers)."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ...models import Simulator
+from ...services import access
+from ...services.pollers import create_poller
+from ...services.simulators import create_simulator
+from ..permissions import org_from_body
+from ..schema import READ, WRITE, errors, responses
+from ..serializers.pollers import (
+    PollerConfigSerializer, PollerCreateSerializer, PollerTypeQuerySerializer,
+)
+
+
+@extend_schema(tags=["pollers (platform contract)"])
+class OrgPollersView(APIView):
+    @extend_schema(summary="Active pollers of an org",
+                   responses=responses(PollerConfigSerializer(many=True), *READ))
+    def get(self, request, org_id):
+        org = access.get_org(request.user, org_id)
+        pollers = access.visible_pollers(request.user).filter(org=org)
+        return Response(PollerConfigSerializer(pollers, many=True).data)
+
+
+@extend_schema(tags=["pollers (platform contract)"])
+class PollerView(APIView):
+    @extend_schema(summary="One active poller", responses=responses(PollerConfigSerializer, *READ))
+    def get(self, request, poller_id):
+        poller = access.get_poller(request.user, poller_id)
+        return Response(PollerConfigSerializer(poller).data)
+
+
+@extend_schema(tags=["pollers (platform contract)"])
+class PollersView(APIView):
+    @extend_schema(summary="Active pollers of a type (in your organisations)",
+                   parameters=[PollerTypeQuerySerializer],
+                   responses={200: PollerConfigSerializer(many=True), **errors(400, 401)})
+    def get(self, request):
+        query = PollerTypeQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        pollers = access.visible_pollers(request.user).filter(
+            poller_type=query.validated_data["type"])
+        return Response(PollerConfigSerializer(pollers, many=True).data)
+
+    @extend_schema(summary="Register a poller; a simulator is validated and provisioned",
+                   request=PollerCreateSerializer,
+                   responses=responses(PollerConfigSerializer, *WRITE))
+    def post(self, request):
+        serializer = PollerCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        org = org_from_body(request.user, data["org_id"])
+        with transaction.atomic():
+            poller = create(org, data)
+        # 200 like the platform's FastAPI route (not 201): clients of the contract check it.
+        return Response(PollerConfigSerializer(poller).data)
+
+
+def create(org, data):
+    if data["poller_type"] != "simulator":
+        return create_poller(org, data["poller_type"], data["poller_name"], data["config"],
+                             status=data["status"])
+    config = data["config"]
+    poller = create_simulator(org, data["poller_name"], config.get("building_config"),
+                              config.get("interval_minutes"))
+    if data["status"] != poller.status:
+        Simulator.objects.filter(pk=poller.pk).update(status=data["status"])
+        poller.status = data["status"]
+    return poller
