@@ -14,12 +14,36 @@ from .errors import ServiceError
 def parse_building(building, interval_minutes=None):
     """Validate a building spec (None = the default building); field errors as ServiceError."""
     data = engine.default_spec().to_dict() if building is None else dict(building)
+    where = nul_path(data)
+    if where is not None:
+        # PostgreSQL text cannot hold NUL: refuse it here rather than fail in provisioning.
+        raise ServiceError({f"building_config.{where}": "text must not contain NUL characters"})
     if interval_minutes is not None:
         data["interval_minutes"] = interval_minutes
     try:
         return engine.parse_spec(data)
     except engine.SpecError as exc:
         raise ServiceError(spec_errors(exc)) from None
+
+
+def nul_path(value, path=""):
+    """The dotted path of the first key or string holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        child = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return child
+        found = nul_path(item, child)
+        if found is not None:
+            return found
+    return None
 
 
 def spec_errors(exc):

@@ -51,8 +51,10 @@ def update_config(simulator, building=None, interval_minutes=None):
     """Change the building spec and/or interval: re-provision, reschedule, log `config_change`."""
     current = spec_of(simulator)
     data = current.to_dict() if building is None else building
-    spec = parse_building(data, validate_interval(interval_minutes) or (
-        None if building is not None else current.interval_minutes))
+    interval = validate_interval(interval_minutes)
+    if interval is None and "interval_minutes" not in data:
+        interval = current.interval_minutes  # a new building keeps the simulator's interval
+    spec = parse_building(data, interval)
     with transaction.atomic():
         simulator.config = config_text(spec, simulator.org)
         simulator.save(update_fields=["config"])

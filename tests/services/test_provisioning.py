@@ -67,3 +67,18 @@ def test_an_invalid_spec_is_refused_and_nothing_is_created(org):
         create_simulator(org, "Bad", None, 7)
     assert "interval_minutes" in info.value.errors
     assert Entity.objects.count() == before
+
+
+def test_a_spec_with_a_nul_character_is_refused_with_its_field(org):
+    with pytest.raises(ServiceError) as info:
+        create_simulator(org, "Nul", {"site": {"name": "Tower\x00"}}, 15)
+    assert info.value.errors == {"building_config.site.name": "text must not contain NUL characters"}
+
+
+def test_a_new_building_without_an_interval_keeps_the_simulators_interval(org):
+    simulator = create_simulator(org, "Hourly", None, 60)
+    spec = spec_of(simulator).to_dict()
+    del spec["interval_minutes"]
+    spec["site"]["name"] = "Renamed Tower"
+    update_config(simulator, spec)
+    assert spec_of(simulator).interval_minutes == 60
