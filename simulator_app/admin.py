@@ -8,6 +8,7 @@ from .models import (
 )
 from .models.pollers import SIMULATOR
 from .services import lifecycle
+from .services.current_values import current_values
 from .services.errors import ServiceError
 from .services.metrics import simulator_metrics
 from .services.orgs import OrgError, check_org_key
@@ -181,6 +182,7 @@ class SimulatorAdmin(PollerConfigAdmin):
             "state": SimulatorState.objects.filter(simulator_id=obj.poller_id).first(),
             "metrics": simulator_metrics(obj),
             "activity": ActivityLog.objects.filter(simulator_id=obj.poller_id)[:RECENT_EVENTS],
+            "current": current_values(obj),
         })
 
     def save_model(self, request, obj, form, change):
