@@ -44,14 +44,18 @@ class SimulatorContext:
     def generate(self, start, end, engine_state=None):
         return engine.generate(self.spec, engine_state or self.engine_state(), start, end)
 
-    def write(self, batch):
-        rows = ValueRows.from_batch(batch, self.entity_ids)
+    def write(self, batches, bulk=False):
+        """Write one batch, or an iterable of batches as one streamed transaction."""
+        if isinstance(batches, engine.Batch):
+            rows = ValueRows.from_batch(batches, self.entity_ids)
+        else:
+            rows = (ValueRows.from_batch(b, self.entity_ids) for b in batches)
         writer = multi_writer()
         try:
-            report = writer.write(self.org.key, rows)
+            report = writer.write(self.org.key, rows, bulk=bulk)
         finally:
             writer.close()
-        return WriteSummary(rows=len(rows), databases=report_databases(report))
+        return WriteSummary(rows=report.rows, databases=report_databases(report))
 
     def save_progress(self, new_state, first_ts, last_ts):
         data = new_state.to_dict()

@@ -91,3 +91,14 @@ def test_the_backfill_command_refuses_bad_input_with_exit_status_2(simulator, ar
         call_command("hsim_backfill", str(simulator.poller_id), *args, "--no-progress")
     assert info.value.returncode == 2
     assert not BackfillJob.objects.exists()
+
+
+def test_a_whole_window_load_equals_chunked_generation(simulator, settings):
+    settings.HSIM_BACKFILL_CHUNK_INTERVALS = 7  # several generation chunks, one transaction
+    job = backfill.create_job(simulator, T0 - DAY, T0, now=T0)
+    result = backfill.run_job(job.id, whole=True)
+    assert result.status == "done" and result.done_intervals == 96
+    assert SimulatorState.objects.get(simulator_id=simulator.poller_id).last_run_timestamp == T0 - timedelta(minutes=15)
+    lifecycle.start(simulator, run_first_tick=False)
+    run_tick(simulator.poller_id, now=T0)
+    assert stored_rows(simulator) == expected_rows(simulator, T0 - DAY, T0 + timedelta(minutes=15))

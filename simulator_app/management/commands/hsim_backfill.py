@@ -28,8 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--start", required=True, help="ISO-8601, e.g. 2026-01-01T00:00Z")
         parser.add_argument("--end", required=True, help="ISO-8601, exclusive")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--chunked", action="store_true",
+            help="commit every chunk even for a fresh simulator (slower, resumable mid-way)",
+        )
 
-    def handle(self, *args, simulator_id, start, end, no_progress, **options):
+    def handle(self, *args, simulator_id, start, end, no_progress, chunked, **options):
         try:
             simulator = Simulator.objects.get(poller_id=simulator_id)
             job = backfill.create_job(simulator, iso_datetime(start), iso_datetime(end))
@@ -47,7 +51,7 @@ class Command(BaseCommand):
             bar.update(backfill.progress(job).done_intervals - bar.n)
 
         try:
-            result = backfill.run_job(job.id, on_chunk=on_chunk)
+            result = backfill.run_job(job.id, on_chunk=on_chunk, whole=not chunked)
         except Exception as exc:
             raise CommandError(f"backfill stopped: {exc} (run the same command to resume)") from exc
         finally:
