@@ -71,6 +71,13 @@ def create_job(simulator, start, end, now=None):
     return BackfillJob.objects.create(simulator=simulator, start=from_epoch(s), end=from_epoch(e))
 
 
+def origin_state(context):
+    """The engine state at the origin: cold for a simulator's first origin, carried over
+    from before for an origin a configuration change moved."""
+    saved = (context.state.config or {}).get("origin_state")
+    return engine.State.from_dict(saved) if saved else engine.initial_state(context.spec)
+
+
 def origin_of(context):
     origin = (context.state.config or {}).get("origin")
     return to_epoch(datetime.fromisoformat(origin)) if origin else None
@@ -94,6 +101,9 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
             with simulator_lock(job.simulator_id, wait_seconds=60) as acquired:
                 if not acquired:
                     raise BusyError(f"simulator {job.simulator_id} stayed busy")
+                job.refresh_from_db()  # another runner of the same job may have advanced it
+                if finished(job):
+                    break
                 rows = run_whole(job, on_chunk) if whole and is_fresh(job) else run_chunk(job)
             if on_chunk:
                 on_chunk(job, rows)
@@ -183,15 +193,18 @@ def run_chunk(job):
         # Forward: advance the simulator itself (a fresh simulator takes `start` as origin).
         begin = cursor if next_ts is None else next_ts
         stop = min(e, begin + chunk)
-        result = generate_window(context, begin, stop)
+        result = generate_window(context, begin, stop, backfill_job=job.id)
         if result.outcome == "error":
             raise RuntimeError(result.error)
         return advance(job, stop, result.rows, None)
 
     # Replay inside the history: from the origin (or the job's saved state) up to the window.
     origin = origin_of(context)
+    if origin > s:
+        # The origin moved after the job was created (a first tick, a reset, a config change).
+        raise ServiceError({"start": f"before the simulator's origin {from_epoch(origin):%Y-%m-%dT%H:%MZ}"})
     if job.engine_state is None:
-        replay_from, state = origin, engine.initial_state(context.spec)
+        replay_from, state = origin, origin_state(context)
     else:
         replay_from, state = cursor, engine.State.from_dict(job.engine_state)
     stop = min(e, next_ts, replay_from + chunk)

@@ -1,14 +1,17 @@
 """One run per simulator at a time, whatever the number of workers and machines."""
 
 import fcntl
+import logging
 import time
 import zlib
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 # Advisory locks are keyed by two int4: a namespace for hsim's simulator locks, then the id.
+log = logging.getLogger(__name__)
+
 LOCK_NAMESPACE = zlib.crc32(b"hsim.simulator") & 0x7FFFFFFF
 
 
@@ -26,8 +29,7 @@ def simulator_lock(simulator_id, wait_seconds=0):
             yield acquired
         finally:
             if acquired:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, simulator_id])
+                release_advisory_lock(simulator_id)
         return
     folder = settings.VAR_DIR / "locks"
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,16 @@ def try_advisory_lock(simulator_id):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, simulator_id])
         return cursor.fetchone()[0]
+
+
+def release_advisory_lock(simulator_id):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, simulator_id])
+    except DatabaseError:
+        # The connection died, and the session's locks with it: nothing is left locked, and
+        # the run's own outcome must not be masked by this.
+        log.warning("simulator %s: connection lost before unlocking", simulator_id)
 
 
 def try_flock(handle):

@@ -2,9 +2,9 @@
 
 Each tick logs a `generation` (one interval) or `gap_fill` (several) event whose details carry
 rows, intervals, duration_ms, lag_seconds and the per-database outcome. Totals count from the
-last reset (a reset starts the simulator over). Backfill jobs also log a summary `gap_fill`
-(details.backfill_job) whose rows repeat rows their chunks already logged, so totals count
-tick events only (those with a duration) and backfills are reported apart.
+last reset (a reset starts the simulator over). Backfill runs carry details.backfill_job:
+totals count tick events only (those with a duration and no backfill job) and backfills are
+reported apart, from their jobs.
 """
 
 from datetime import timedelta
@@ -41,7 +41,9 @@ def simulator_metrics(simulator, now=None, probe_databases=True):
     since = last_reset.timestamp if last_reset else None
     if since is not None:
         events = events.filter(timestamp__gt=since)
-    runs = events.filter(event_type__in=RUN_EVENTS, details__has_key="duration_ms")
+    runs = events.filter(event_type__in=RUN_EVENTS, details__has_key="duration_ms").exclude(
+        details__has_key="backfill_job"
+    )
     totals = runs.aggregate(runs=Count("id"), rows=_int_sum("rows"),
                             intervals=_int_sum("intervals"))
     window = list(

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+from django.utils import timezone
 
 from .. import engine
 from ..models import Org, Simulator, SimulatorEntity, SimulatorState
@@ -76,8 +77,15 @@ class SimulatorContext:
     def mark_error(self, message):
         self.state.status = ERROR
         self.state.error_message = message
-        self.state.save(update_fields=["status", "error_message", "updated_at"])
-        schedule.disable(self.simulator.poller_id)
+        mark_error(self.simulator.poller_id, message)
+
+
+def mark_error(simulator_id, message):
+    """Put a simulator in `error` and stop its schedule: it writes nothing until started."""
+    SimulatorState.objects.filter(simulator_id=simulator_id).update(
+        status=ERROR, error_message=message, updated_at=timezone.now()
+    )
+    schedule.disable(simulator_id)
 
 
 def slice_batch(batch, start, end):

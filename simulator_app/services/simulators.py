@@ -7,7 +7,9 @@ from ..models.pollers import SIMULATOR
 from ..models.state import STOPPED
 from . import provisioning, schedule
 from .activity import log_event
-from .errors import ServiceError
+from .errors import BusyError, ServiceError
+from .intervals import from_epoch
+from .locks import simulator_lock
 from .pollers import create_poller
 from .simulator_config import config_text, parse_building, spec_of
 
@@ -47,30 +49,65 @@ def find_or_create_simulator(org, name, building=None, interval_minutes=None):
     return create_simulator(org, name, building, interval_minutes), True
 
 
-def update_config(simulator, building=None, interval_minutes=None):
-    """Change the building spec and/or interval: re-provision, reschedule, log `config_change`."""
+def update_config(simulator, building=None, interval_minutes=None, wait_seconds=30):
+    """Change the building spec and/or interval: re-provision, reschedule, log `config_change`.
+
+    Holds the simulator's lock, so a tick in flight finishes with the old configuration
+    before the new one applies, and continues the simulator on the new configuration from
+    where it stopped (see `rebase`).
+    """
     current = spec_of(simulator)
     data = current.to_dict() if building is None else building
     interval = validate_interval(interval_minutes)
     if interval is None and "interval_minutes" not in data:
         interval = current.interval_minutes  # a new building keeps the simulator's interval
     spec = parse_building(data, interval)
-    with transaction.atomic():
-        simulator.config = config_text(spec, simulator.org)
-        simulator.save(update_fields=["config"])
-        changes = provisioning.provision(simulator, spec)
-        if schedule.is_enabled(simulator.poller_id):
-            schedule.enable(simulator.poller_id, spec.interval_minutes)
-        log_event(
-            simulator.poller_id,
-            "config_change",
-            f"Configuration changed (every {spec.interval_minutes} min;"
-            f" {changes['added']} entities added, {changes['disabled']} disabled)",
-            interval_minutes=spec.interval_minutes,
-            previous_interval_minutes=current.interval_minutes,
-            **changes,
-        )
+    with simulator_lock(simulator.poller_id, wait_seconds=wait_seconds) as acquired:
+        if not acquired:
+            raise BusyError(f"simulator {simulator.poller_id} is busy generating; try again")
+        with transaction.atomic():
+            simulator.config = config_text(spec, simulator.org)
+            simulator.save(update_fields=["config"])
+            changes = provisioning.provision(simulator, spec)
+            if spec.to_dict() != current.to_dict():
+                rebase(simulator, spec)
+            if schedule.is_enabled(simulator.poller_id):
+                schedule.enable(simulator.poller_id, spec.interval_minutes)
+            log_event(
+                simulator.poller_id,
+                "config_change",
+                f"Configuration changed (every {spec.interval_minutes} min;"
+                f" {changes['added']} entities added, {changes['disabled']} disabled)",
+                interval_minutes=spec.interval_minutes,
+                previous_interval_minutes=current.interval_minutes,
+                **changes,
+            )
     return simulator
+
+
+def rebase(simulator, spec):
+    """Continue a simulator that has history on a new configuration.
+
+    Generation resumes at the first boundary of the (possibly new) interval at or after
+    where it stopped, with the totals and thermal state it had. That point becomes the new
+    origin, with its state, so replays never regenerate history with a building that did
+    not produce it: backfills before it are refused.
+    """
+    state = SimulatorState.objects.select_for_update().get(simulator_id=simulator.poller_id)
+    if not state.engine_state:
+        return
+    step = spec.interval_minutes * 60
+    engine_state = dict(state.engine_state)
+    resume = -(-engine_state["last_end"] // step) * step
+    engine_state["last_end"] = resume
+    state.engine_state = engine_state
+    state.last_run_timestamp = from_epoch(resume - step)
+    state.config = {
+        **(state.config or {}),
+        "origin": from_epoch(resume).isoformat(),
+        "origin_state": engine_state,
+    }
+    state.save(update_fields=["engine_state", "last_run_timestamp", "config", "updated_at"])
 
 
 def delete_simulator(simulator):

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models.state import ERROR, RUNNING
-from . import runtime
+from ..models import Simulator
+from . import runtime, schedule
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TickResult:
     simulator_id: int
-    outcome: str  # generated | nothing_due | busy | not_running | error
+    outcome: str  # generated | nothing_due | busy | not_running | missing | error
     intervals: int = 0
     rows: int = 0
     remaining: int = 0
@@ -44,7 +45,14 @@ def run_tick(simulator_id, now=None, cap=None):
         if not acquired:
             log.info("simulator %s: another run holds the lock; skipping", simulator_id)
             return TickResult(simulator_id, "busy")
-        context = runtime.load(simulator_id)
+        try:
+            context = runtime.load(simulator_id)
+        except Simulator.DoesNotExist:
+            log.warning("simulator %s no longer exists; removing its schedule", simulator_id)
+            schedule.remove(simulator_id)
+            return TickResult(simulator_id, "missing")
+        except Exception as exc:  # a broken configuration must surface like any failure
+            return record_load_failure(simulator_id, exc)
         if context.state.status != RUNNING:
             return TickResult(simulator_id, "not_running")
         window = due_window(
@@ -55,8 +63,10 @@ def run_tick(simulator_id, now=None, cap=None):
         return generate_window(context, window.start, window.end, window.remaining, now)
 
 
-def generate_window(context, start, end, remaining=0, now=None):
-    """Generate [start, end) from the simulator's state, write it, save the new state."""
+def generate_window(context, start, end, remaining=0, now=None, backfill_job=None):
+    """Generate [start, end) from the simulator's state, write it, save the new state.
+
+    `backfill_job` tags the run's event, so metrics tell backfill rows from tick rows."""
     now = now or timezone.now()
     simulator_id = context.simulator.poller_id
     began = time.perf_counter()
@@ -85,6 +95,7 @@ def generate_window(context, start, end, remaining=0, now=None):
             lag_seconds=round((now - last_ts).total_seconds(), 1),
             remaining=remaining,
             databases=report.databases,
+            **({"backfill_job": backfill_job} if backfill_job else {}),
         )
     return TickResult(
         simulator_id,
@@ -95,6 +106,16 @@ def generate_window(context, start, end, remaining=0, now=None):
         duration_ms=duration_ms,
         databases=report.databases,
     )
+
+
+def record_load_failure(simulator_id, exc):
+    message = f"{type(exc).__name__}: {exc}"
+    log.exception("simulator %s: cannot load its configuration", simulator_id)
+    with transaction.atomic():
+        runtime.mark_error(simulator_id, message)
+        log_event(simulator_id, "error", f"Cannot run; simulator stopped in error: {message}",
+                  error=message, primary=False)
+    return TickResult(simulator_id, "error", error=message)
 
 
 def record_failure(context, start, end, exc, began):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from simulator_app.models import BackfillJob, SimulatorState
 from simulator_app.services import backfill, lifecycle
 from simulator_app.services.errors import ServiceError
+from simulator_app.services.simulator_config import spec_of
 from simulator_app.services.tick import run_tick
 from simulator_app.services.value_databases import multi_writer
 
@@ -102,3 +103,31 @@ def test_a_whole_window_load_equals_chunked_generation(simulator, settings):
     lifecycle.start(simulator, run_first_tick=False)
     run_tick(simulator.poller_id, now=T0)
     assert stored_rows(simulator) == expected_rows(simulator, T0 - DAY, T0 + timedelta(minutes=15))
+
+
+def test_after_a_config_change_history_before_it_cannot_be_replayed_with_the_new_building(simulator):
+    from simulator_app.services.simulators import update_config
+
+    backfill.run_job(backfill.create_job(simulator, T0 - DAY, T0, now=T0).id)
+    spec = spec_of(simulator).to_dict()
+    spec["equipment"]["lighting_w_per_ft2"] = 1.2
+    update_config(simulator, spec)
+    with pytest.raises(ServiceError) as info:
+        backfill.create_job(simulator, T0 - 2 * H, T0 - H, now=T0)
+    assert "start" in info.value.errors
+    # After the change, live and replayed rows agree again (replays start from the carried state).
+    lifecycle.start(simulator, run_first_tick=False)
+    run_tick(simulator.poller_id, now=T0 + 3 * H)
+    live = stored_rows(simulator, start=T0)
+    result = backfill.run_job(backfill.create_job(simulator, T0, T0 + 3 * H, now=T0 + 3 * H).id)
+    assert result.status == "done" and stored_rows(simulator, start=T0) == live
+
+
+def test_a_job_whose_window_fell_before_a_moved_origin_fails_instead_of_reporting_done(simulator):
+    job = backfill.create_job(simulator, T0 - DAY, T0, now=T0)
+    lifecycle.start(simulator, run_first_tick=False)
+    run_tick(simulator.poller_id, now=T0)  # the first tick sets the origin at T0
+    with pytest.raises(ServiceError):
+        backfill.run_job(job.id)
+    job.refresh_from_db()
+    assert job.status == "failed" and "origin" in job.error_message

@@ -114,3 +114,38 @@ def test_two_concurrent_ticks_never_double_advance_totalizers(clean_core, unique
     assert state.last_run_timestamp == T0 + 6 * H
     # Totalizers equal one uninterrupted generation over the same window.
     assert stored_rows(simulator) == expected_rows(simulator, T0, T0 + 6 * H + timedelta(minutes=15))
+
+
+@pytest.mark.parametrize("before, after", [(15, 60), (60, 15)])
+def test_ticks_continue_on_the_new_grid_after_an_interval_change(org, before, after):
+    from simulator_app.services.simulators import create_simulator, update_config
+
+    simulator = create_simulator(org, f"Every {before}", None, before)
+    lifecycle.start(simulator, run_first_tick=False)
+    run_tick(simulator.poller_id, now=T0 + 2 * H)
+    totals_before = state_of(simulator).totalizers
+    update_config(simulator, interval_minutes=after)
+    result = run_tick(simulator.poller_id, now=T0 + 5 * H)
+    assert result.outcome == "generated", result.error
+    state = state_of(simulator)
+    assert state.status == "running"
+    stamps = sorted({ts for _, ts, *_ in stored_rows(simulator, start=T0 + 2 * H + H / 60)})
+    assert stamps and all(ts % (after * 60_000_000) == 0 for ts in stamps)
+    assert stamps[-1] == to_epoch(T0 + 5 * H) * 1_000_000
+    for key, total in totals_before.items():
+        assert state.totalizers[key] >= total  # totals carry over the change
+
+
+def test_a_broken_stored_configuration_puts_the_simulator_in_error(running):
+    type(running).objects.filter(pk=running.pk).update(config="{not json")
+    result = run_tick(running.poller_id, now=T0)
+    assert result.outcome == "error"
+    assert state_of(running).status == "error"
+    assert not schedule.is_enabled(running.poller_id)
+    assert ActivityLog.objects.filter(simulator_id=running.poller_id, event_type="error").exists()
+
+
+def test_a_tick_for_a_deleted_simulator_removes_its_schedule(running):
+    schedule.enable(987654, 15)
+    assert run_tick(987654, now=T0).outcome == "missing"
+    assert not schedule.is_enabled(987654)
