@@ -11,45 +11,23 @@ same machine add little.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import psycopg
-
-ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("HSIM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "hsim_bench_tick"
-
-
-def fresh_database():
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
+from scratch import setup_django
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ticks", type=int, default=200)
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = fresh_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hsim_project.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    setup_django("hsim_bench_tick")
     from simulator_app.services import lifecycle
     from simulator_app.services.orgs import create_org
     from simulator_app.services.simulators import create_simulator
     from simulator_app.services.tick import run_tick
 
-    call_command("migrate", verbosity=0)
     simulator = create_simulator(create_org("bench"), "Tower", None, 15)
     lifecycle.start(simulator, run_first_tick=False)
     now = datetime(2026, 1, 5, tzinfo=timezone.utc)
