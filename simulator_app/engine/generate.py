@@ -69,8 +69,8 @@ def _spec(spec):
 def _block(model, ts, state):
     keys, zones = model.keys, model.layout.zones
     temps = None
-    if all(z.key in state.zone_temps for z in zones):
-        temps = np.array([state.zone_temps[z.key] for z in zones])
+    if state.zone_temps:
+        temps = np.array([state.zone_temps.get(z.key, np.nan) for z in zones])
     carry = dict(state.idle)
     signals, end_temps, fx = physics.run(model, ts, temps, carry)
 

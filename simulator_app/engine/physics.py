@@ -72,8 +72,11 @@ def run(model, ts, state_temps, carry):
         stuck=fx.damper_stuck, stuck_cfm=fx.damper_position * model.cfm_max,
         zone_ahu=model.zone_ahu, ahu_starts=np.array(layout.zone_ahu_starts),
     )
-    if state_temps is None:
-        state_temps = np.clip(loads.t_free[0], heat_target[0], cool_target[0])
+    # A zone with no carried temperature (a cold start, or a zone a spec change added)
+    # starts settled between its setpoints; the others keep their thermal state.
+    settled = np.clip(loads.t_free[0], heat_target[0], cool_target[0])
+    state_temps = settled if state_temps is None else np.where(
+        np.isnan(state_temps), settled, state_temps)
     zres = simulate(inputs, state_temps)
 
     signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok,

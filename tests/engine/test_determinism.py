@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from simulator_app.engine import State, generate, initial_state, parse_spec
+from simulator_app.engine import State, default_spec, generate, initial_state, parse_spec
 
 from .conftest import utc
 
@@ -128,3 +128,21 @@ def test_batch_matches_the_storage_contract(spec):
     bools = np.array([k == "Bool" for k in batch.kinds])
     flags = batch.values[:, bools][batch.present[:, bools]]
     assert set(np.unique(flags)) <= {0.0, 1.0}
+
+
+def test_zones_a_spec_change_adds_start_settled_and_the_others_keep_their_temperature():
+    small = default_spec().to_dict()
+    small["site"]["floors"] = 9
+    small["faults"] = []
+    small_spec = parse_spec(small)
+    _, state = generate(small_spec, initial_state(small_spec), utc(2026, 1, 5), utc(2026, 1, 6))
+    big = {**small, "site": {**small["site"], "floors": 12}}
+    big_spec = parse_spec(big)
+    batch, after = generate(big_spec, state, utc(2026, 1, 6), utc(2026, 1, 6, 0, 15))
+    kept = "vav-01-north"
+    assert kept in state.zone_temps and "vav-12-north" not in state.zone_temps
+    # The carried zone continues from its own temperature rather than a cold start.
+    cold, _ = generate(big_spec, None, utc(2026, 1, 6), utc(2026, 1, 6, 0, 15))
+    i = batch.points.index(f"{kept}.zone-temp")
+    assert batch.values[0, i] != cold.values[0, i]
+    assert "vav-12-north" in after.zone_temps
