@@ -30,13 +30,3 @@ def ensure_tag_defs(names):
         )
         existing = dict(TagDef.objects.filter(name__in=names).values_list("name", "id"))
     return existing
-
-
-def load_tag_defs():
-    """All documented tags, idempotently; fills a missing doc on an existing row."""
-    docs = tag_docs()
-    ids = ensure_tag_defs(docs)
-    for tag in TagDef.objects.filter(id__in=ids.values(), doc__isnull=True):
-        tag.doc = docs[tag.name]
-        tag.save(update_fields=["doc"])
-    return len(ids)

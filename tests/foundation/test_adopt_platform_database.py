@@ -39,7 +39,7 @@ def snapshot(url):
     with psycopg.connect(url) as conn:
         return {
             table: conn.execute(f"SELECT * FROM core.{table} ORDER BY 1, 2").fetchall()
-            for table in ("org", "entity", "tag_def", "entity_tag", "org_entity_permission",
+            for table in ("org", "entity", "entity_tag", "org_entity_permission",
                           "poller_config", "values_acme", "values_acme_current")
         }
 
@@ -49,6 +49,11 @@ def test_it_migrates_an_existing_platform_database_and_keeps_its_rows(platform_d
     result = manage(platform_database, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
     assert snapshot(platform_database) == before
+    with psycopg.connect(platform_database) as conn:
+        tag_defs = dict(conn.execute("SELECT name, doc FROM core.tag_def").fetchall())
+    # The platform's own tag definitions keep their docs; hsim's tags are added beside them.
+    assert (tag_defs["site"], tag_defs["dis"]) == ("A site", "Display name")
+    assert tag_defs["hisTotalized"] and len(tag_defs) > 100
     with psycopg.connect(platform_database) as conn:
         state = conn.execute(
             "SELECT status, totalizers, simulator_id FROM core.simulator_state"
