@@ -62,6 +62,10 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
 
+    @staticmethod
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
     def start_processes(self, host, port, flower_port):
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "hsim_project"]
@@ -77,6 +81,8 @@ class Command(BaseCommand):
         }
 
     def supervise(self, processes):
+        # `kill` (SIGTERM) stops everything too, the same way as Ctrl-C.
+        signal.signal(signal.SIGTERM, self.interrupt)
         try:
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
