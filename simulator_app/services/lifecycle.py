@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from ..models import SimulatorEntity, SimulatorState
-from ..models.state import ERROR, RUNNING, STOPPED
+from ..models.state import RUNNING, STOPPED
 from . import schedule
 from .activity import log_event
 from .errors import BusyError, TransitionError
@@ -99,5 +99,3 @@ def clear_generated_rows(simulator):
     finally:
         writer.close()
 
-
-__all__ = ["ERROR", "reset", "start", "stop"]

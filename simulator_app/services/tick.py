@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models.state import ERROR, RUNNING
 from ..models import Simulator
+from ..models.state import RUNNING
 from . import runtime, schedule
 from .activity import log_event
 from .intervals import due_window, from_epoch
@@ -140,5 +140,3 @@ def record_failure(context, start, end, exc, began):
         duration_ms=round((time.perf_counter() - began) * 1000, 1),
     )
 
-
-__all__ = ["ERROR", "TickResult", "generate_window", "run_tick"]
