@@ -134,3 +134,14 @@ def test_an_invalid_spec_names_its_fields(manage, tmp_path):
     out = manage("hsim_points", "--config", str(config))
     assert out.returncode == 2
     assert "interval_minutes" in out.stderr and "site.floors" in out.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hsim_project.settings",
+           "HSIM_VAR_DIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "manage.py", "hsim_points"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert json.loads(process.stdout.readline())["key"]
+    process.stdout.close()  # what `| head -1` does
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ... import engine
 from ...engine.clock import iso, window
 from .hsim_backfill import iso_datetime
-from .hsim_points import load_spec
+from .hsim_points import load_spec, quiet_on_closed_pipe
 
 CHUNK_DAYS = 31  # generate and write a month at a time: memory stays flat for long windows
 
@@ -49,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--state-out", help="write the engine state after `end` here")
         parser.add_argument("--labels", action="store_true", help="write fault labels instead")
 
+    @quiet_on_closed_pipe
     def handle(self, *args, config=None, start, end, seed=None, state_in=None, state_out=None,
                labels=False, **options):
         spec = load_spec(config, seed)

@@ -5,12 +5,30 @@
 Tag values are Hayson JSON (markers {"_kind": "marker"}, refs {"_kind": "ref", "val": key}).
 """
 
+import functools
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import engine
 from ...services.config_files import load_config_file
+
+
+def quiet_on_closed_pipe(handle):
+    """`hsim_points | head`: a reader that stops early is not an error worth a traceback."""
+
+    @functools.wraps(handle)
+    def wrapper(*args, **kwargs):
+        try:
+            return handle(*args, **kwargs)
+        except BrokenPipeError:
+            # Python flushes stdout again at exit; point it at /dev/null so that is silent too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+
+    return wrapper
 
 
 def load_spec(path, seed=None):
@@ -38,6 +56,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--config", help="building spec, JSON or YAML (default building)")
 
+    @quiet_on_closed_pipe
     def handle(self, *args, config=None, **options):
         catalogue = engine.catalogue(load_spec(config))
         for p in catalogue.points:
