@@ -23,6 +23,8 @@ urlpatterns = [
     path("simulator/stop/<int:id>", simulators.StopView.as_view(), name="simulator-stop"),
     path("simulator/reset/<int:id>", simulators.ResetView.as_view(), name="simulator-reset"),
     path("simulator/health/<int:id>", simulators.HealthView.as_view(), name="simulator-health"),
+    path("simulator/backfill/<int:id>", simulators.BackfillView.as_view(),
+         name="simulator-backfill"),
     path("simulator/activity/<int:id>", simulators.ActivityView.as_view(),
          name="simulator-activity"),
     path("simulator/metrics/<int:id>", simulators.MetricsView.as_view(),

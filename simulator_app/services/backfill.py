@@ -30,6 +30,9 @@ from . import runtime
 from .tick import generate_window
 
 
+MAX_WINDOW_DAYS = 3660  # ten years of history is plenty; a typo of a century is refused
+
+
 @dataclass
 class BackfillProgress:
     job_id: int
@@ -52,6 +55,8 @@ def create_job(simulator, start, end, now=None):
     if e % step:
         e = e - e % step + step
     errors = {}
+    if e - s > MAX_WINDOW_DAYS * 86400:
+        errors["start"] = f"a backfill window is at most {MAX_WINDOW_DAYS} days"
     if s >= e:
         errors["end"] = "must be after start (and the window cannot lie in the future)"
     origin = origin_of(context)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ...models import ActivityLog
+from ...models import ActivityLog, BackfillJob
 from ...models.activity import EVENT_TYPES
 from ...models.state import STATUS_CHOICES
 from .common import INT4_MAX, BuildingConfigField, interval_field
@@ -36,6 +36,20 @@ class StateUpdateSerializer(serializers.Serializer):
         if not data:
             raise serializers.ValidationError("give building_config and/or interval_minutes")
         return data
+
+
+class BackfillRequestSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="ISO-8601; aligned down to the interval")
+    end = serializers.DateTimeField(help_text="ISO-8601, exclusive; capped at now")
+
+
+class BackfillJobSerializer(serializers.ModelSerializer):
+    simulator_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = BackfillJob
+        fields = ["id", "simulator_id", "start", "end", "cursor", "status", "rows_written",
+                  "error_message", "created_at", "updated_at"]
 
 
 class ResetSerializer(serializers.Serializer):

@@ -7,13 +7,16 @@ from rest_framework.response import Response
 
 from ...models import ActivityLog, SimulatorState
 from ...models.state import STOPPED
-from ...services import health, lifecycle, metrics
+from ...models import BackfillJob
+from ...services import backfill, health, lifecycle, metrics
+from ...services.queue import enqueue_backfill
 from ...services.simulator_config import spec_of
 from ...services.simulators import update_config
 from ..schema import CONTROL, READ, errors, responses
 from ..serializers.simulators import (
-    ActivityFilterSerializer, ActivitySerializer, HealthSerializer, MetricsSerializer,
-    ResetSerializer, StateSerializer, StateUpdateSerializer,
+    ActivityFilterSerializer, ActivitySerializer, BackfillJobSerializer,
+    BackfillRequestSerializer, HealthSerializer, MetricsSerializer, ResetSerializer,
+    StateSerializer, StateUpdateSerializer,
 )
 
 RESET_WAIT_SECONDS = 5  # a tick in flight usually ends well within this; else 409, retry
@@ -106,6 +109,20 @@ def reset(request, simulator):
     return state_response(simulator)
 
 
+def post_backfill(request, simulator):
+    """Queue a backfill job (the Celery task works it in time slices); 202 with the job."""
+    serializer = BackfillRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    job = backfill.create_job(simulator, **serializer.validated_data)
+    enqueue_backfill(job.id)
+    return Response(BackfillJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def get_backfills(request, simulator):
+    jobs = BackfillJob.objects.filter(simulator=simulator)[:50]
+    return Response(BackfillJobSerializer(jobs, many=True).data)
+
+
 def get_health(request, simulator):
     report = health.simulator_health(simulator)
     code = 503 if report["status"] == health.UNHEALTHY else 200
@@ -163,4 +180,10 @@ SCHEMAS = {
         parameters=[ActivityFilterSerializer],
         responses={200: ActivitySerializer(many=True), **errors(400, *READ)}),
     "metrics": _schema("A simulator's metrics", MetricsSerializer, READ),
+    "post_backfill": _schema(
+        "Queue a backfill of [start, end): the rows live ticks produce for that window",
+        BackfillJobSerializer, CONTROL, request=BackfillRequestSerializer, ok_status=202),
+    "backfills": extend_schema(
+        summary="A simulator's backfill jobs, newest first (at most 50)",
+        responses={200: BackfillJobSerializer(many=True), **errors(*READ)}),
 }

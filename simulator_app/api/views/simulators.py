@@ -71,3 +71,13 @@ class ActivityView(GenericAPIView, SimulatorView):
     def get(self, request, id):
         return ops.get_activity(request, self, self.simulator(id))
 
+
+
+class BackfillView(ControlView):
+    @ops.SCHEMAS["backfills"]
+    def get(self, request, id):
+        return ops.get_backfills(request, self.simulator(id))
+
+    @ops.SCHEMAS["post_backfill"]
+    def post(self, request, id):
+        return ops.post_backfill(request, self.simulator(id))

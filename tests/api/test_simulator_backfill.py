@@ -1,0 +1,51 @@
+"""/simulator/backfill/{id}: queue a backfill job for the Celery task, list the jobs."""
+
+import pytest
+
+from simulator_app.models import BackfillJob
+from simulator_app.services import backfill
+
+from .conftest import assert_error
+
+
+def url(simulator):
+    return f"/simulator/backfill/{simulator.poller_id}"
+
+
+def test_it_queues_a_backfill_job_after_commit(api, simulator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = api.post(url(simulator), {"start": "2026-03-01T00:00:00Z",
+                                             "end": "2026-03-01T06:00:00Z"}, format="json")
+    assert response.status_code == 202, response.content
+    job = BackfillJob.objects.get(pk=response.json()["id"])
+    assert (job.simulator_id, job.status) == (simulator.poller_id, "pending")
+    assert response.json()["end"].startswith("2026-03-01T06:00:00")
+    assert len(queued) == 1  # the task is sent only once the job is committed
+    # What the task will do, done here: the job completes and the listing shows it.
+    assert backfill.run_job(job.id).status == "done"
+    listed = api.get(url(simulator)).json()
+    assert listed[0]["id"] == job.id and listed[0]["status"] == "done"
+    assert listed[0]["rows_written"] > 24 * 10  # every point of 24 intervals, bar dropouts
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T00:00:00Z"}, "end"),
+        ({"start": "yesterday", "end": "2026-03-01T00:00:00Z"}, "start"),
+        ({"end": "2026-03-01T00:00:00Z"}, "start"),
+        ({"start": "1900-01-01T00:00:00Z", "end": "2026-03-01T00:00:00Z"}, "start"),
+    ],
+)
+def test_a_bad_backfill_window_is_a_400_and_creates_nothing(api, simulator, body, field):
+    response = api.post(url(simulator), body, format="json")
+    assert_error(response, 400, field=field)
+    assert not BackfillJob.objects.exists()
+
+
+def test_another_orgs_simulator_is_a_404(clients, simulator):
+    response = clients["outsider"].post(url(simulator), {"start": "2026-03-01T00:00:00Z",
+                                                      "end": "2026-03-01T06:00:00Z"},
+                                     format="json")
+    assert response.status_code == 404
+    assert not BackfillJob.objects.exists()
