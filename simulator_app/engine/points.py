@@ -36,6 +36,17 @@ _ENABLE = _bool("enable-cmd", "Enable Command", "enable cmd", "enable", "command
 _POWER = Template("power", "Power", "elec power sensor", "kW", "power", "power")
 _KWH = _total("energy", "Energy", "elec energy sensor", "kWh", "power", 1 / 3600)
 
+# Supply/return water sensors: the same readings on the plant and on each machine.
+_CHWS = Template("chw-supply-temp", "CHW Supply Temp", "chilled water leaving temp sensor", "°F",
+    "chws", "water_temp")
+_CHWR = Template("chw-return-temp", "CHW Return Temp", "chilled water entering temp sensor", "°F",
+    "chwr", "water_temp")
+_HWS = Template("hw-supply-temp", "HW Supply Temp", "hot water leaving temp sensor", "°F",
+    "hws", "water_temp")
+_HWR = Template("hw-return-temp", "HW Return Temp", "hot water entering temp sensor", "°F",
+    "hwr", "water_temp")
+
+
 TEMPLATES = {
     "weather": (
         Template("air-temp", "Air Temp", "weather air temp sensor", "°F", "oat", "air_temp"),
@@ -51,18 +62,14 @@ TEMPLATES = {
     "chw_plant": (
         Template("chw-supply-temp-sp", "CHW Supply Temp Setpoint", "chilled water leaving temp sp",
                  "°F", "chw_sp", "command"),
-        Template("chw-supply-temp", "CHW Supply Temp", "chilled water leaving temp sensor", "°F",
-                 "chws", "water_temp"),
-        Template("chw-return-temp", "CHW Return Temp", "chilled water entering temp sensor", "°F",
-                 "chwr", "water_temp"),
+        _CHWS,
+        _CHWR,
     ),
     "chiller": (
         _ENABLE,
         _RUN,
-        Template("chw-supply-temp", "CHW Supply Temp", "chilled water leaving temp sensor", "°F",
-                 "chws", "water_temp"),
-        Template("chw-return-temp", "CHW Return Temp", "chilled water entering temp sensor", "°F",
-                 "chwr", "water_temp"),
+        _CHWS,
+        _CHWR,
         Template("chw-flow", "CHW Flow", "chilled water flow sensor", "gal/min", "chw_flow",
                  "water_flow"),
         Template("cw-entering-temp", "CW Entering Temp", "condenser water entering temp sensor",
@@ -85,18 +92,14 @@ TEMPLATES = {
     "hw_plant": (
         Template("hw-supply-temp-sp", "HW Supply Temp Setpoint", "hot water leaving temp sp",
                  "°F", "hw_sp", "command"),
-        Template("hw-supply-temp", "HW Supply Temp", "hot water leaving temp sensor", "°F",
-                 "hws", "water_temp"),
-        Template("hw-return-temp", "HW Return Temp", "hot water entering temp sensor", "°F",
-                 "hwr", "water_temp"),
+        _HWS,
+        _HWR,
     ),
     "boiler": (
         _ENABLE,
         _RUN,
-        Template("hw-supply-temp", "HW Supply Temp", "hot water leaving temp sensor", "°F",
-                 "hws", "water_temp"),
-        Template("hw-return-temp", "HW Return Temp", "hot water entering temp sensor", "°F",
-                 "hwr", "water_temp"),
+        _HWS,
+        _HWR,
         Template("hw-flow", "HW Flow", "hot water flow sensor", "gal/min", "hw_flow",
                  "water_flow"),
         Template("gas-flow", "Gas Flow", "naturalGas flow sensor", "cfh", "gas_flow",
