@@ -49,3 +49,11 @@ def test_another_orgs_simulator_is_a_404(clients, simulator):
                                      format="json")
     assert response.status_code == 404
     assert not BackfillJob.objects.exists()
+
+
+def test_the_router_queues_and_lists_backfills_too(api, simulator):
+    base = f"/api/simulators/{simulator.poller_id}/backfill/"
+    response = api.post(base, {"start": "2026-03-01T00:00:00Z", "end": "2026-03-01T01:00:00Z"},
+                        format="json")
+    assert response.status_code == 202, response.content
+    assert [job["id"] for job in api.get(base).json()] == [response.json()["id"]]

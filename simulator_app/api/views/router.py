@@ -43,7 +43,7 @@ class SimulatorViewSet(viewsets.GenericViewSet):
         return access.get_simulator(self.request.user, self.kwargs["poller_id"], write=write)
 
     def get_throttles(self):
-        controls = ("start", "stop", "reset", "state", "change_state")
+        controls = ("start", "stop", "reset", "state", "change_state", "backfill")
         return [ControlRateThrottle()] if self.action in controls else super().get_throttles()
 
     def list(self, request):
@@ -105,6 +105,16 @@ class SimulatorViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=ActivityPagination)
     def activity(self, request, poller_id):
         return ops.get_activity(request, self, self.get_object())
+
+    @ops.SCHEMAS["backfills"]
+    @action(detail=True, methods=["get"], url_path="backfill")
+    def backfills(self, request, poller_id):
+        return ops.get_backfills(request, self.get_object())
+
+    @ops.SCHEMAS["post_backfill"]
+    @backfills.mapping.post
+    def backfill(self, request, poller_id):
+        return ops.post_backfill(request, self.get_object())
 
 
 class OrgSerializer(serializers.ModelSerializer):
