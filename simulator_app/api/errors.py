@@ -3,7 +3,7 @@
 DRF's own exceptions (validation, authentication, permission, throttling, 404) are reshaped;
 the services' errors are mapped to their statuses here, so views never catch them:
 
-    ServiceError 400, TransitionError / BusyError 409, PollerError / OrgError 400,
+    ServiceError (PollerError, OrgError) 400, TransitionError / BusyError 409,
     InvalidRowsError 400, EntitiesNotVisible 403, Forbidden 403, NotVisible 404,
     PrimaryDatabaseError 503 ("Primary database unavailable: ...", as the platform says).
 """
@@ -21,8 +21,6 @@ from rest_framework.views import set_rollback
 from ..services.access import Forbidden, NotVisible
 from ..services.bulk_values import EntitiesNotVisible
 from ..services.errors import ServiceError
-from ..services.orgs import OrgError
-from ..services.pollers import PollerError
 from ..storage import InvalidRowsError, PrimaryDatabaseError
 
 log = logging.getLogger(__name__)
@@ -79,8 +77,6 @@ def domain_response(exc):
     """The response for a service-layer exception, or None if it is not one."""
     if isinstance(exc, ServiceError):
         return exc.status, body(summary(exc.errors, "Invalid input."), field_errors(exc.errors))
-    if isinstance(exc, (PollerError, OrgError)):
-        return 400, body(f"{exc.field}: {exc.message}", {exc.field: [exc.message]})
     if isinstance(exc, EntitiesNotVisible):
         return 403, body(str(exc), exc.errors)
     if isinstance(exc, InvalidRowsError):

@@ -13,6 +13,15 @@ class ServiceError(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
+class FieldError(ServiceError):
+    """Bad input in one named field."""
+
+    def __init__(self, field, message):
+        super().__init__({field: message})
+        self.field = field
+        self.message = message
+
+
 class TransitionError(ServiceError):
     """The simulator is not in a state that allows the action (HTTP 409)."""
 

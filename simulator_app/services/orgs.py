@@ -4,14 +4,12 @@ from django.db import transaction
 
 from ..models import Org
 from ..storage.ddl import validate_org_key
+from .errors import FieldError
 from .value_databases import ensure_value_tables
 
 
-class OrgError(ValueError):
-    def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class OrgError(FieldError):
+    """Bad org input; `field` names what was wrong."""
 
 
 def check_org_key(key):

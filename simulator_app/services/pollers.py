@@ -5,17 +5,13 @@ import json
 from django.db import IntegrityError, connection, transaction
 
 from ..models import PollerConfig
+from .errors import FieldError
 
 POLLER_STATUSES = ("active", "inactive")
 
 
-class PollerError(ValueError):
+class PollerError(FieldError):
     """Bad poller input; `field` names what was wrong."""
-
-    def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def allocate_poller_id():

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...services.config_files import load_config_file
 from ...services.errors import ServiceError
-from ...services.orgs import OrgError, check_org_key, get_or_create_org
+from ...services.orgs import check_org_key, get_or_create_org
 from ...services.simulator_config import parse_building
 from ...services.simulators import find_or_create_simulator, validate_interval
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             check_org_key(org)
             org_obj, _ = get_or_create_org(org)
             simulator, created = find_or_create_simulator(org_obj, name, building, interval)
-        except (ServiceError, OrgError, ValueError) as exc:
+        except (ServiceError, ValueError) as exc:
             raise CommandError(str(exc), returncode=2) from None
         verb = "created" if created else "found existing"
         self.stderr.write(f"{verb} simulator '{simulator.poller_name}' in org '{org_obj.key}'")
