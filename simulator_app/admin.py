@@ -43,7 +43,7 @@ class OrgForm(forms.ModelForm):
         if self.instance.pk and key != self.instance.key:
             raise forms.ValidationError("The key names the org's value tables; it cannot change.")
         try:
-            check_org_key(key)
+            check_org_key(key, existing=self.instance if self.instance.pk else None)
         except OrgError as exc:
             raise forms.ValidationError(exc.message) from None
         return key
