@@ -98,6 +98,12 @@ HSIM_TIMESCALE_CHUNK_INTERVAL = os.environ.get("HSIM_TIMESCALE_CHUNK_INTERVAL", 
 # How many intervals one tick generates at most; the rest is queued as backfill chunks.
 HSIM_MAX_INTERVALS_PER_TICK = int(os.environ.get("HSIM_MAX_INTERVALS_PER_TICK", "96"))
 HSIM_BACKFILL_CHUNK_INTERVALS = int(os.environ.get("HSIM_BACKFILL_CHUNK_INTERVALS", "2880"))
+# Bounds on the work one request can cause (simulator_app.services.history_horizon and
+# .backfill_admission): history (backfill starts, catch-up after a stop) reaches back at most
+# this many days, never before 1970; an org's pending/running backfill jobs hold at most this
+# many intervals not yet written (1,000,000 = 26 simulators' full 400-day horizon at 15 min).
+HSIM_HISTORY_HORIZON_DAYS = int(os.environ.get("HSIM_HISTORY_HORIZON_DAYS", "400"))
+HSIM_ORG_QUEUED_INTERVAL_QUOTA = int(os.environ.get("HSIM_ORG_QUEUED_INTERVAL_QUOTA", "1000000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

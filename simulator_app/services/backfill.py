@@ -26,8 +26,9 @@ from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .locks import simulator_lock
-from . import runtime
+from . import backfill_admission, history_horizon, runtime
 from .tick import generate_window
+from .value_databases import value_database_configs
 
 
 MAX_WINDOW_DAYS = 3660  # ten years of history is plenty; a typo of a century is refused
@@ -46,10 +47,16 @@ class BackfillProgress:
 
 
 def create_job(simulator, start, end, now=None):
-    """Validate the window and record a job (or return the unfinished job for it)."""
+    """Validate the window and record a job (or return the unfinished job for it).
+
+    Bounded (services.history_horizon, services.backfill_admission): no start before the
+    history horizon, no overlap with a queued job of the simulator, no more queued work for
+    the org than its quota."""
+    now = now or timezone.now()
+    history_horizon.check_start(start, now)
     context = runtime.load(simulator.poller_id)
     step = context.interval_seconds
-    now_boundary = floor_to_interval(to_epoch(now or timezone.now()), step)
+    now_boundary = floor_to_interval(to_epoch(now), step)
     s = floor_to_interval(to_epoch(start), step)
     e = min(to_epoch(end), now_boundary + step)
     if e % step:
@@ -67,13 +74,18 @@ def create_job(simulator, start, end, now=None):
         )
     if errors:
         raise ServiceError(errors)
-    existing = BackfillJob.objects.filter(
-        simulator=simulator, start=from_epoch(s), end=from_epoch(e),
-        status__in=[BackfillJob.PENDING, BackfillJob.RUNNING, BackfillJob.FAILED],
-    ).first()
-    if existing:
-        return existing
-    return BackfillJob.objects.create(simulator=simulator, start=from_epoch(s), end=from_epoch(e))
+    with transaction.atomic():
+        backfill_admission.lock_org(simulator.org_id)
+        existing = BackfillJob.objects.filter(
+            simulator=simulator, start=from_epoch(s), end=from_epoch(e),
+            status__in=[BackfillJob.PENDING, BackfillJob.RUNNING, BackfillJob.FAILED],
+        ).first()
+        backfill_admission.admit(simulator, from_epoch(s), from_epoch(e), (e - s) // step,
+                                 resumed=existing)
+        if existing:
+            return existing
+        return BackfillJob.objects.create(simulator=simulator, start=from_epoch(s),
+                                          end=from_epoch(e))
 
 
 def origin_state(context):
@@ -109,7 +121,8 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
                 job.refresh_from_db()  # another runner of the same job may have advanced it
                 if finished(job):
                     break
-                rows = run_whole(job, on_chunk) if whole and is_fresh(job) else run_chunk(job)
+                one_load = whole and is_fresh(job) and not single_writer()
+                rows = run_whole(job, on_chunk) if one_load else run_chunk(job)
             if on_chunk:
                 on_chunk(job, rows)
             if deadline is not None and time.monotonic() > deadline:
@@ -143,6 +156,22 @@ def progress(job, interval_seconds=None):
     if job.cursor is not None and job.cursor > job.start:
         done = int((job.cursor - job.start).total_seconds()) // interval
     return BackfillProgress(job.id, job.status, min(done, total), total, job.rows_written)
+
+
+def single_writer():
+    """A SQLite value database has one writer for its whole file, shared with the running
+    stack: a backfill there commits short chunks instead of one long load."""
+    return any(c["url"].startswith("sqlite:") for c in value_database_configs())
+
+
+def chunk_intervals(context):
+    """Intervals per chunk: HSIM_BACKFILL_CHUNK_INTERVALS, and with a single writer no more
+    than HSIM_SQLITE_MAX_TRANSACTION_ROWS rows, so ticks, beat and the web never wait long."""
+    chunk = settings.HSIM_BACKFILL_CHUNK_INTERVALS
+    if single_writer():
+        points = max(1, len(context.entity_ids))
+        chunk = min(chunk, max(1, settings.HSIM_SQLITE_MAX_TRANSACTION_ROWS // points))
+    return chunk
 
 
 def is_fresh(job):
@@ -185,10 +214,10 @@ def run_whole(job, on_chunk=None):
 
 
 def run_chunk(job):
-    """One chunk of at most HSIM_BACKFILL_CHUNK_INTERVALS intervals; returns rows written."""
+    """One chunk of at most `chunk_intervals` intervals; returns rows written."""
     context = runtime.load(job.simulator_id)
     step = context.interval_seconds
-    chunk = settings.HSIM_BACKFILL_CHUNK_INTERVALS * step
+    chunk = chunk_intervals(context) * step
     s, e = to_epoch(job.start), to_epoch(job.end)
     last = context.state.last_run_timestamp
     next_ts = None if last is None else to_epoch(last) + step

@@ -20,6 +20,10 @@ def floor_to_interval(epoch, interval_seconds):
     return epoch - epoch % interval_seconds
 
 
+def ceil_to_interval(epoch, interval_seconds):
+    return -(-epoch // interval_seconds) * interval_seconds
+
+
 @dataclass(frozen=True)
 class Window:
     """Intervals [start, end) (epoch seconds), plus how many more are due after `end`."""
@@ -28,18 +32,21 @@ class Window:
     end: int
     remaining: int
     interval_seconds: int
+    skipped: int = 0  # intervals before `start` left out: older than the history horizon
 
     @property
     def count(self):
         return (self.end - self.start) // self.interval_seconds
 
 
-def due_window(last_ts, now, interval_seconds, cap):
+def due_window(last_ts, now, interval_seconds, cap, earliest=None):
     """The intervals due at `now` after the last generated timestamp `last_ts`.
 
     Timestamps are aligned to multiples of the interval since the epoch; the newest one due is
     the newest boundary not in the future. A simulator that never ran owes just that one.
     Returns None when nothing is due; at most `cap` intervals, the rest counted in `remaining`.
+    Nothing before `earliest` (the history horizon) is due: a catch-up after a long stop
+    starts at the first boundary at or after it, the intervals left out counted in `skipped`.
     """
     newest = floor_to_interval(to_epoch(now), interval_seconds)
     if last_ts is None:
@@ -50,6 +57,11 @@ def due_window(last_ts, now, interval_seconds, cap):
         start = floor_to_interval(to_epoch(last_ts), interval_seconds) + interval_seconds
     if start > newest:
         return None
+    skipped = 0
+    if earliest is not None:
+        floor = min(ceil_to_interval(to_epoch(earliest), interval_seconds), newest)
+        if start < floor:
+            skipped, start = (floor - start) // interval_seconds, floor
     due = (newest - start) // interval_seconds + 1
     take = min(due, cap)
-    return Window(start, start + take * interval_seconds, due - take, interval_seconds)
+    return Window(start, start + take * interval_seconds, due - take, interval_seconds, skipped)

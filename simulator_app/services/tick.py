@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..models import Simulator
 from ..models.state import RUNNING
-from . import runtime, schedule
+from . import history_horizon, runtime, schedule
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
@@ -55,11 +55,13 @@ def run_tick(simulator_id, now=None, cap=None):
             return record_load_failure(simulator_id, exc)
         if context.state.status != RUNNING:
             return TickResult(simulator_id, "not_running")
-        window = due_window(
-            context.state.last_run_timestamp, now, context.interval_seconds, cap
-        )
+        last_ts = context.state.last_run_timestamp
+        window = due_window(last_ts, now, context.interval_seconds, cap,
+                            earliest=history_horizon.catch_up_floor(last_ts, now))
         if window is None:
             return TickResult(simulator_id, "nothing_due")
+        if window.skipped:  # a long stop: catch up from the history horizon only
+            history_horizon.skip_to_horizon(context, window, now)
         return generate_window(context, window.start, window.end, window.remaining, now)
 
 

@@ -1,0 +1,103 @@
+"""Which backfill jobs may be queued: one window of a simulator at a time, and a bounded
+amount of queued work per org.
+
+- Overlapping jobs of one simulator are refused (409 naming the job): two runners of one
+  window would replay the same history twice and race for the simulator's lock.
+- An org's pending and running jobs hold at most HSIM_ORG_QUEUED_INTERVAL_QUOTA intervals
+  not yet written; over it a new job is refused (429) until queued work drains.
+Checks run under a lock on the org's row, so concurrent requests cannot both slip in.
+"""
+
+import json
+
+from django.conf import settings
+
+from ..models import BackfillJob, Org, Simulator
+from .errors import ServiceError
+from .intervals import to_epoch
+
+QUEUED = (BackfillJob.PENDING, BackfillJob.RUNNING)
+
+
+class OverlappingBackfill(ServiceError):
+    """The window overlaps a queued or running job of the same simulator (HTTP 409)."""
+
+    status = 409
+
+    def __init__(self, job):
+        self.job = job
+        super().__init__({"detail": (
+            f"overlaps backfill job {job.id} ({job.start:%Y-%m-%dT%H:%MZ} to"
+            f" {job.end:%Y-%m-%dT%H:%MZ}, {job.status}) of this simulator: wait for it to"
+            " finish, or backfill only the part outside it"
+        )})
+
+
+class QueuedWorkQuotaExceeded(ServiceError):
+    """The org's queued backfill work would exceed its quota (HTTP 429: retry later)."""
+
+    status = 429
+
+
+def lock_org(org_id):
+    """Serialise admissions of one org (a row lock; SQLite serialises writers anyway)."""
+    Org.objects.select_for_update().filter(pk=org_id).first()
+
+
+def refuse_overlap(simulator, start, end, exclude_job=None):
+    overlapping = BackfillJob.objects.filter(
+        simulator=simulator, status__in=QUEUED, start__lt=end, end__gt=start
+    ).exclude(pk=getattr(exclude_job, "pk", None)).order_by("start").first()
+    if overlapping is not None:
+        raise OverlappingBackfill(overlapping)
+
+
+def queued_intervals(org_id, exclude_job=None):
+    """Intervals not yet written by the org's pending and running backfill jobs."""
+    jobs = list(
+        BackfillJob.objects.filter(simulator__org_id=org_id, status__in=QUEUED)
+        .exclude(pk=getattr(exclude_job, "pk", None))
+        .values_list("simulator_id", "start", "end", "cursor")
+    )
+    steps = interval_seconds_of({sim_id for sim_id, *_ in jobs})
+    total = 0
+    for sim_id, start, end, cursor in jobs:
+        begin = max(start, cursor) if cursor is not None else start
+        total += max(0, to_epoch(end) - to_epoch(begin)) // steps.get(sim_id, 900)
+    return total
+
+
+def interval_seconds_of(simulator_ids):
+    configs = Simulator.objects.filter(poller_id__in=simulator_ids).values_list("poller_id", "config")
+    out = {}
+    for sim_id, text in configs:
+        try:
+            out[sim_id] = int(json.loads(text).get("interval_minutes") or 15) * 60
+        except (TypeError, ValueError, AttributeError):
+            out[sim_id] = 900
+    return out
+
+
+def check_quota(org_id, intervals, exclude_job=None):
+    quota = settings.HSIM_ORG_QUEUED_INTERVAL_QUOTA
+    queued = queued_intervals(org_id, exclude_job)
+    if queued + intervals > quota:
+        raise QueuedWorkQuotaExceeded({"detail": (
+            f"this backfill adds {intervals:,} intervals to the {queued:,} already queued for"
+            f" the org; the quota is {quota:,} (HSIM_ORG_QUEUED_INTERVAL_QUOTA): retry when"
+            " queued backfills have finished, or ask for a shorter window"
+        )})
+
+
+def admit(simulator, start, end, intervals, resumed=None):
+    """Raise unless a job for [start, end) of `intervals` may be queued; `resumed` is an
+    existing unfinished job for the same window being queued again. The caller holds the
+    org's lock (lock_org) in the transaction that creates the job."""
+    if resumed is not None and resumed.status in QUEUED:
+        return  # already counted and already alone on its window
+    refuse_overlap(simulator, start, end, exclude_job=resumed)
+    remaining = intervals
+    if resumed is not None and resumed.cursor is not None:
+        done = max(0, to_epoch(resumed.cursor) - to_epoch(start))
+        remaining = max(0, intervals - done * intervals // max(1, to_epoch(end) - to_epoch(start)))
+    check_quota(simulator.org_id, remaining, exclude_job=resumed)
