@@ -5,6 +5,8 @@ from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # browser pages (/ and /dashboard/...) before the API, which is included at ""
+    path("", include("simulator_app.web.urls")),
     path("", include("simulator_app.api.urls")),
 ]
 

@@ -1,0 +1,114 @@
+"""The browser pages on the server side: login, org isolation, what the HTML carries.
+
+The charts themselves are checked in a real Chromium (test_dashboard_browser.py); these tests
+pin what the server answers, through Django's test client.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from simulator_app.models import OrgMembership, SimulatorState
+from simulator_app.services.orgs import create_org
+from simulator_app.services.simulators import create_simulator
+from simulator_app.web import views
+
+TINY = {
+    "site": {"name": "Annex", "floors": 1},
+    "equipment": {"ahu_count": 1, "zone_orientations": ["north"],
+                  "chillers": {"count": 1}, "boilers": {"count": 1}},
+}
+
+
+@pytest.fixture
+def org(db, unique_key):
+    return create_org(unique_key("web"))
+
+
+@pytest.fixture
+def other_org(db, unique_key):
+    return create_org(unique_key("wot"))
+
+
+def member_of(org, name):
+    user = get_user_model().objects.create_user(name, password=None)
+    OrgMembership.objects.create(user=user, org=org, role=OrgMembership.MEMBER)
+    return user
+
+
+@pytest.fixture
+def simulator(org):
+    return create_simulator(org, "Annex", TINY, 15)
+
+
+def test_it_sends_anonymous_visitors_to_the_admin_login_and_back(client, simulator):
+    for url in ("/", f"/dashboard/simulators/{simulator.poller_id}/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+def test_the_landing_page_lists_only_the_users_simulators(client, org, other_org, simulator):
+    theirs = create_simulator(other_org, "Elsewhere", TINY, 15)
+    SimulatorState.objects.filter(simulator_id=simulator.poller_id).update(status="running")
+    client.force_login(member_of(org, "alice"))
+    html = client.get("/").content.decode()
+    assert f'href="/dashboard/simulators/{simulator.poller_id}/"' in html
+    assert f'data-health-url="/simulator/health/{simulator.poller_id}"' in html
+    assert "status-running" in html
+    assert "Elsewhere" not in html and str(theirs.poller_id) not in re.findall(
+        r'data-poller-id="(\d+)"', html)
+
+
+def test_the_landing_page_says_how_to_start_when_there_is_nothing(client, org):
+    client.force_login(member_of(org, "alice"))
+    html = client.get("/").content.decode()
+    assert "No simulators in your organisations yet" in html
+
+
+def test_the_landing_page_is_paginated(client, org, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for name in ("A", "B", "C"):
+        create_simulator(org, name, TINY, 15)
+    client.force_login(member_of(org, "alice"))
+    first = client.get("/").content.decode()
+    second = client.get("/?page=2").content.decode()
+    assert len(re.findall(r"data-poller-id=", first)) == 2
+    assert len(re.findall(r"data-poller-id=", second)) == 1
+    assert "page 2 of 2" in second
+
+
+def test_another_orgs_simulator_is_a_404(client, other_org, simulator):
+    client.force_login(member_of(other_org, "mallory"))
+    response = client.get(f"/dashboard/simulators/{simulator.poller_id}/")
+    assert response.status_code == 404
+    assert client.get("/dashboard/simulators/999999999/").status_code == 404
+
+
+def test_the_dashboard_hands_its_script_the_read_api_and_nothing_inline(client, org, simulator):
+    client.force_login(member_of(org, "alice"))
+    response = client.get(f"/dashboard/simulators/{simulator.poller_id}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    sid = simulator.poller_id
+    for name, url in {"points": f"/simulator/points/{sid}", "history": f"/simulator/history/{sid}",
+                      "labels": f"/simulator/labels/{sid}", "equips": f"/simulator/equips/{sid}",
+                      "health": f"/simulator/health/{sid}", "state": f"/simulator/state/{sid}"
+                      }.items():
+        assert f'data-{name}-url="{url}"' in html
+    # A Content-Security-Policy of 'self' blocks inline code and style attributes.
+    assert "style=" not in html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts and all('src="/static/' in attrs and not body.strip()
+                           for attrs, body in scripts)
+    assert "/static/web/vendor/uplot/uPlot.iife.min.js" in html
+
+
+def test_the_vendored_chart_library_is_served_from_static(client, org):
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("web/vendor/uplot/uPlot.iife.min.js")
+    assert path and "uPlot" in open(path, encoding="utf-8").read(200_000)
+    assert finders.find("web/vendor/uplot/LICENSE")
