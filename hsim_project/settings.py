@@ -82,9 +82,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # The embedded default runs web, worker and beat against one file: wait for locks
-    # instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # The embedded default runs web, worker, beat and backfills against one file. WAL lets
+    # readers and the one writer work at once; a transaction takes the write lock when it
+    # begins (IMMEDIATE), so it waits its turn (timeout, seconds) instead of failing with
+    # "database is locked" when it upgrades from a read; writers keep transactions short
+    # (HSIM_SQLITE_MAX_TRANSACTION_ROWS) so nobody waits long.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -98,6 +105,9 @@ HSIM_TIMESCALE_CHUNK_INTERVAL = os.environ.get("HSIM_TIMESCALE_CHUNK_INTERVAL", 
 # How many intervals one tick generates at most; the rest is queued as backfill chunks.
 HSIM_MAX_INTERVALS_PER_TICK = int(os.environ.get("HSIM_MAX_INTERVALS_PER_TICK", "96"))
 HSIM_BACKFILL_CHUNK_INTERVALS = int(os.environ.get("HSIM_BACKFILL_CHUNK_INTERVALS", "2880"))
+# Most rows one transaction writes to a SQLite value database (one writer for the whole file:
+# ticks, beat and the web wait for it); SQLite backfills commit in chunks of at most this.
+HSIM_SQLITE_MAX_TRANSACTION_ROWS = int(os.environ.get("HSIM_SQLITE_MAX_TRANSACTION_ROWS", "50000"))
 # Bounds on the work one request can cause (simulator_app.services.history_horizon and
 # .backfill_admission): history (backfill starts, catch-up after a stop) reaches back at most
 # this many days, never before 1970; an org's pending/running backfill jobs hold at most this

@@ -6,6 +6,11 @@ values table for the touched entities with the `excluded.ts >= current.ts` guard
 SQLite has no COPY and a single writer, so there is no fast path to choose; the column
 conversion is still done with numpy, per chunk.
 
+The file is shared with the running stack (web, worker, beat, a backfill): connections use WAL
+(readers never wait for the writer, nor it for them) and wait up to `timeout` seconds for the
+write lock. There is one writer at a time for the whole file, so a caller writing a lot keeps
+its transactions short (the backfill commits chunks of HSIM_SQLITE_MAX_TRANSACTION_ROWS).
+
 Timestamps are UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (Django's SQLite format), which sorts
 chronologically, so the ts comparisons below are plain text comparisons.
 """
@@ -59,7 +64,15 @@ class SqliteValueDatabase:
     def connection(self):
         if self._conn is None:
             # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
-            self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            try:
+                # Persistent in the file; a no-op once set (":memory:" stays "memory").
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # durable at every WAL checkpoint
+            except sqlite3.Error as exc:
+                conn.close()
+                raise DatabaseWriteError(self.key, exc) from exc
+            self._conn = conn
         return self._conn
 
     def close(self):
