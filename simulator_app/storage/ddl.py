@@ -18,13 +18,19 @@ a hypertable on `ts` with a configurable chunk interval.
 """
 
 import hashlib
+import logging
 import re
 
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from .errors import describe
+
+log = logging.getLogger(__name__)
+
 SCHEMA = "core"
 SYNC_TABLE = "hsim_value_sync"
+BREAKER_TABLE = "hsim_value_breaker"
 ORG_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 # First key of hsim's two-int advisory locks (the second is a hash of the object), so they never
 # collide with the single-bigint locks other parts of the project take.
@@ -105,19 +111,42 @@ def hypertable_statements(key, chunk_interval="7 days"):
     ]
 
 
+TIMESCALE_INSTALLED, TIMESCALE_AVAILABLE = "installed", "available"
+TIMESCALE_NOT_PRELOADED, TIMESCALE_ABSENT = "not_preloaded", "absent"
+NOT_PRELOADED_NOTE = ("timescaledb is installed on the server but not in "
+                      "shared_preload_libraries: plain tables instead of hypertables")
+
+
 def timescaledb_status(conn):
-    """'installed' (in this database), 'available' (can be installed) or 'absent'."""
+    """'installed' (in this database), 'available' (can be installed: files present and
+    preloaded, or the preload list is not readable), 'not_preloaded' (files present, library
+    not in shared_preload_libraries: `CREATE EXTENSION` would end the connection with FATAL)
+    or 'absent'."""
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
         if cur.fetchone():
-            return "installed"
+            return TIMESCALE_INSTALLED
         cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
-        return "available" if cur.fetchone() else "absent"
+        if not cur.fetchone():
+            return TIMESCALE_ABSENT
+        return TIMESCALE_NOT_PRELOADED if timescaledb_preloaded(cur) is False \
+            else TIMESCALE_AVAILABLE
+
+
+def timescaledb_preloaded(cur):
+    """True/False from shared_preload_libraries, None when this role may not read it
+    (pg_settings hides superuser-only settings instead of raising)."""
+    cur.execute("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'")
+    row = cur.fetchone()
+    if row is None:
+        return None
+    libraries = [item.strip().strip('"').rsplit("/", 1)[-1] for item in (row[0] or "").split(",")]
+    return any(lib == "timescaledb" or lib.startswith("timescaledb-") for lib in libraries)
 
 
 def timescaledb_available(conn):
     """True when hypertables can be created: the extension is installed in this database."""
-    return timescaledb_status(conn) == "installed"
+    return timescaledb_status(conn) == TIMESCALE_INSTALLED
 
 
 def lock_ddl(cur, name):
@@ -125,17 +154,29 @@ def lock_ddl(cur, name):
     cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (ADVISORY_NAMESPACE, name))
 
 
-def create_value_tables(conn, key, *, chunk_interval="7 days", timescale="auto"):
+def create_value_tables(conn, key, *, chunk_interval="7 days", timescale="auto", connect=None):
     """Create the value tables of `key` if missing; on TimescaleDB make the values table a
     hypertable. Idempotent, safe on tables that already hold rows. Returns
-    {"values": name, "current": name, "hypertable": bool}.
+    {"values": name, "current": name, "hypertable": bool, "timescaledb": status,
+    "note": why there is no hypertable where TimescaleDB exists, else None}.
 
     timescale: "auto" = hypertable when the extension is installed, or available and
-    `CREATE EXTENSION` succeeds (needs privileges and shared_preload_libraries); "off" = never.
+    `CREATE EXTENSION` succeeds; "off" = never. The extension is only ever created on a
+    separate connection from `connect()` (a server without the library preloaded answers it
+    with FATAL, which would end ours mid-DDL); without `connect` it is not attempted.
+    Raises DatabaseWriteError-worthy errors from psycopg, and RuntimeError if the tables do not
+    exist afterwards (never reports success for tables that are not there).
     """
     validate_org_key(key)
     values, current = table_names(key)
-    hypertable = False
+    status, note = None, None
+    if timescale == "auto":
+        status = timescaledb_status(conn)
+        if status == TIMESCALE_AVAILABLE:
+            status, note = _try_install_timescaledb(conn, connect)
+        elif status == TIMESCALE_NOT_PRELOADED:
+            note = NOT_PRELOADED_NOTE
+    hypertable = status == TIMESCALE_INSTALLED
     with conn.transaction(), conn.cursor() as cur:
         try:
             cur.execute("SELECT %s::interval", (chunk_interval,))
@@ -144,24 +185,33 @@ def create_value_tables(conn, key, *, chunk_interval="7 days", timescale="auto")
         lock_ddl(cur, f"ddl:{SCHEMA}.{values}")
         for statement in value_table_statements(key):
             cur.execute(statement)
-        if timescale == "auto":
-            status = timescaledb_status(conn)
-            if status == "available":
-                status = _try_install_timescaledb(conn)
-            if status == "installed":
-                for statement, params in hypertable_statements(key, chunk_interval):
-                    cur.execute(statement, params)
-                hypertable = True
-    return {"values": values, "current": current, "hypertable": hypertable}
+        if hypertable:
+            for statement, params in hypertable_statements(key, chunk_interval):
+                cur.execute(statement, params)
+    missing = [name for name in (values, current) if conn.execute(
+        "SELECT to_regclass(%s)", (f"{SCHEMA}.{name}",)).fetchone()[0] is None]
+    if missing:
+        raise RuntimeError(f"value tables {missing} were not created")
+    if note:
+        log.warning("org %s: %s", key, note)
+    return {"values": values, "current": current, "hypertable": hypertable,
+            "timescaledb": status, "note": note}
 
 
-def _try_install_timescaledb(conn):
+def _try_install_timescaledb(conn, connect):
+    """('installed', None) or ('available', why not). Runs on its own connection."""
+    if connect is None:
+        return TIMESCALE_AVAILABLE, "timescaledb is available but was not installed"
     try:
-        with conn.transaction(), conn.cursor() as cur:  # a savepoint: failure is not fatal
-            cur.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-        return "installed"
-    except Exception:  # no privileges / not preloaded: plain tables are fine
-        return "available"
+        with connect() as other:
+            other.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+            other.commit()
+    except Exception as exc:  # no privileges, or FATAL: not preloaded after all
+        return TIMESCALE_AVAILABLE, (f"CREATE EXTENSION timescaledb failed ({describe(exc)}): "
+                                     "plain tables instead of hypertables")
+    if timescaledb_status(conn) != TIMESCALE_INSTALLED:
+        return TIMESCALE_AVAILABLE, "CREATE EXTENSION timescaledb left no extension"
+    return TIMESCALE_INSTALLED, None
 
 
 def sync_table_statement():
@@ -174,12 +224,27 @@ def sync_table_statement():
     ).format(sql.Identifier(SCHEMA, SYNC_TABLE))
 
 
+def breaker_table_statement():
+    return sql.SQL(BREAKER_COLUMNS).format(sql.Identifier(SCHEMA, BREAKER_TABLE))
+
+
+# One row per secondary: its circuit breaker, shared by every process that writes (see
+# sync_state.BreakerStore). Timestamps are UTC.
+BREAKER_COLUMNS = (
+    "CREATE TABLE IF NOT EXISTS {} ("
+    "db_key varchar NOT NULL PRIMARY KEY, state varchar NOT NULL DEFAULT 'closed', "
+    "opened_at timestamp NULL, next_probe_at timestamp NULL, last_error text NULL, "
+    "failures bigint NOT NULL DEFAULT 0, probes bigint NOT NULL DEFAULT 0)")
+
+
 def create_sync_table(conn):
-    """The secondary catch-up state table `core.hsim_value_sync` (lives in the primary)."""
+    """The secondary catch-up state table `core.hsim_value_sync` and the secondaries' circuit
+    breakers `core.hsim_value_breaker` (both live in the primary)."""
     with conn.transaction(), conn.cursor() as cur:
         lock_ddl(cur, f"ddl:{SCHEMA}.{SYNC_TABLE}")
         cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
         cur.execute(sync_table_statement())
+        cur.execute(breaker_table_statement())
 
 
 # --- SQLite (embedded default) ------------------------------------------------------------
@@ -210,7 +275,8 @@ def create_sqlite_value_tables(conn, key):
     for statement in sqlite_value_table_statements(key):
         conn.execute(statement)
     values, current = table_names(key)
-    return {"values": values, "current": current, "hypertable": False}
+    return {"values": values, "current": current, "hypertable": False, "timescaledb": None,
+            "note": None}
 
 
 SQLITE_SYNC_TABLE_STATEMENT = (
@@ -220,3 +286,5 @@ SQLITE_SYNC_TABLE_STATEMENT = (
     "seq integer NOT NULL DEFAULT 0, last_error text NULL, last_error_at datetime NULL, "
     "last_success_at datetime NULL, PRIMARY KEY (db_key, org_key))"
 )
+SQLITE_BREAKER_TABLE_STATEMENT = BREAKER_COLUMNS.replace("{}", BREAKER_TABLE).replace(
+    "timestamp", "datetime")

@@ -8,7 +8,12 @@
   bounded chunks (binary COPY piped between two PostgreSQL databases, read/write otherwise), its
   pending deletions applied, progress persisted after every chunk. A secondary failure is
   recorded against it (status error, last error, pending rows kept) and never fails the batch.
-- `status()` gives per-database status, lag and last error for metrics and health.
+- A secondary that fails opens its circuit breaker (sync_state): from then on writes skip it
+  without a connection attempt, across every process, and its marks keep piling up in the
+  primary. Once `probe_after_s` has passed, one caller (a write, or `probe_secondaries()` from
+  the periodic task) may try it; a success closes the breaker and catches it up. A hung
+  secondary thus costs the fleet one connect timeout per probe period, not one per tick.
+- `status()` gives per-database status, lag, last error and circuit for metrics and health.
 
 The primary's status is this process's last outcome (it cannot record its own failure in itself);
 secondaries' status is read from the state table, so every process sees the same.
@@ -22,7 +27,14 @@ from datetime import datetime, timezone
 from .errors import InvalidRowsError, PrimaryDatabaseError, describe
 from .pg_writer import PostgresValueDatabase
 from .rows import ValueRows, to_epoch_us, us_to_datetime
-from .sync_state import BEGINNING_US, STATUS_ERROR, STATUS_LAGGING, STATUS_OK
+from .sync_state import (
+    BEGINNING_US,
+    BREAKER_CLOSED,
+    BREAKER_OPEN,
+    STATUS_ERROR,
+    STATUS_LAGGING,
+    STATUS_OK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +48,7 @@ class DatabaseOutcome:
     caught_up_rows: int = 0  # rows copied from the primary by a catch-up
     duration_s: float = 0.0
     error: str = None
+    skipped: bool = False  # not tried: its circuit breaker is open
 
 
 @dataclass
@@ -54,7 +67,8 @@ class WriteReport:
 
 
 class MultiDatabaseWriter:
-    def __init__(self, databases, state_store=None, *, catch_up_rows=500_000):
+    def __init__(self, databases, state_store=None, *, catch_up_rows=500_000,
+                 probe_after_s=30):
         """`databases`: value database objects (see open_value_database), exactly one primary.
         `state_store`: where secondary catch-up state lives; by default a table in the primary
         (it must be, for marks to commit atomically with the primary's rows)."""
@@ -71,9 +85,11 @@ class MultiDatabaseWriter:
         self.databases = [self.primary] + self.secondaries
         self.state = state_store if state_store is not None else self.primary.sync_state()
         self.catch_up_rows = catch_up_rows
+        self.probe_after_s = probe_after_s
         self._primary_status = {"status": STATUS_OK, "last_error": None, "last_error_at": None,
                                 "last_success_at": None}
         self._last_outcome = {}
+        self._breakers = {}  # as last read by _gates
         self._state_ready = False
 
     # --- writes -----------------------------------------------------------------------
@@ -81,11 +97,15 @@ class MultiDatabaseWriter:
     def ensure_tables(self, org_key):
         """Create the org's tables everywhere; a secondary failure is recorded, not raised."""
         self._on_primary(lambda: self.primary.ensure_tables(org_key))
+        gates = self._gates()
         for db in self.secondaries:
+            if not gates[db.key]:
+                continue  # breaker open: its catch-up creates them
             try:
                 db.ensure_tables(org_key)
             except Exception as exc:  # it will be created by its next write or catch-up
                 log.warning("value database %s: ensure_tables failed: %s", db.key, exc)
+                self._trip(db.key, describe(getattr(exc, "cause", exc)))
 
     def write(self, org_key, rows, *, bulk=False):
         """Write one batch to every database; returns WriteReport. Raises PrimaryDatabaseError.
@@ -109,8 +129,11 @@ class MultiDatabaseWriter:
         report = WriteReport(rows=stats.rows, duration_s=0.0, outcomes=[DatabaseOutcome(
             self.primary.key, True, True, rows_written=stats.rows,
             duration_s=time.monotonic() - started)])
+        gates = self._gates() if marks else {}
         for db in self.secondaries:
-            if db.key in marks:
+            if db.key in marks and not gates[db.key]:
+                report.outcomes.append(self._skipped(db))
+            elif db.key in marks:
                 report.outcomes.append(self._sync_secondary(
                     db, org_key, marks[db.key], rows if isinstance(rows, ValueRows) else None,
                     stats.rows, bulk))
@@ -133,8 +156,11 @@ class MultiDatabaseWriter:
             org_key, ids, before_commit=mark))
         report = WriteReport(rows=deleted, duration_s=0.0, outcomes=[DatabaseOutcome(
             self.primary.key, True, True, rows_written=deleted)])
+        gates = self._gates() if marks else {}
         for db in self.secondaries:
-            if db.key in marks:
+            if db.key in marks and not gates[db.key]:
+                report.outcomes.append(self._skipped(db))
+            elif db.key in marks:
                 report.outcomes.append(self._sync_secondary(db, org_key, marks[db.key]))
         report.duration_s = time.monotonic() - started
         return report
@@ -145,12 +171,52 @@ class MultiDatabaseWriter:
         outcomes = []
         pending = {row.db_key for row in self._on_primary(lambda: self.state.rows(org_key))
                    if row.pending_from is not None or row.pending_deletes}
+        gates = self._gates() if pending else {}
         for db in self.secondaries:
-            if db.key in pending:
+            if db.key in pending and not gates[db.key]:
+                outcomes.append(self._skipped(db))
+            elif db.key in pending:
                 def mark(conn, key=db.key):
                     return self.state.mark_pending(conn, org_key, [key])[key]
                 outcomes.append(self._sync_secondary(db, org_key, self._mark_now(mark)))
         return outcomes
+
+    def probe_secondaries(self):
+        """The background probe: try each secondary whose breaker is open and due for a
+        probe (one process wins each probe); one that answers gets its breaker closed and
+        every org it owes caught up. Returns {db_key: "closed" | "still_open" | "not_due"}."""
+        if not self.secondaries:
+            return {}
+        self._ensure_state()
+        breakers = self._call_primary(self.state.breakers)
+        result = {}
+        for db in self.secondaries:
+            row = breakers.get(db.key)
+            if row is None or row.state != BREAKER_OPEN:
+                continue
+            if not self._call_primary(lambda k=db.key: self.state.claim_probe(
+                    k, self.probe_after_s)):
+                result[db.key] = "not_due"
+                continue
+            try:
+                db.connection().execute("SELECT 1")
+            except Exception as exc:
+                self._trip(db.key, describe(getattr(exc, "cause", exc)))
+                result[db.key] = "still_open"
+                continue
+            self._close_breaker(db.key)
+            result[db.key] = "closed"
+            orgs = sorted({r.org_key for r in self._call_primary(self.state.rows)
+                           if r.db_key == db.key and (r.pending_from is not None
+                                                      or r.pending_deletes)})
+            for org_key in orgs:
+                def mark(conn, key=db.key, org=org_key):
+                    return self.state.mark_pending(conn, org, [key])[key]
+                outcome = self._sync_secondary(db, org_key, self._mark_now(mark))
+                if not outcome.ok:
+                    result[db.key] = "still_open"
+                    break
+        return result
 
     def request_resync(self, db_key, org_key, since=None):
         """Make secondary `db_key` copy the primary's rows of `org_key` from `since` (default:
@@ -189,6 +255,56 @@ class MultiDatabaseWriter:
         self._primary_status.update(status=STATUS_OK, last_success_at=_now())
         return result
 
+    def _gates(self):
+        """{db_key: may this call try it}: closed breakers yes; open ones only for the one
+        caller that claims a due probe (half-open). One query on the primary."""
+        if not self.secondaries:
+            return {}
+        try:
+            breakers = self.state.breakers()
+        except Exception as exc:  # cannot read them: try everyone, as before breakers
+            log.warning("circuit breakers unreadable: %s", exc)
+            return {db.key: True for db in self.secondaries}
+        self._breakers = breakers
+        gates = {}
+        for db in self.secondaries:
+            row = breakers.get(db.key)
+            if row is None or row.state != BREAKER_OPEN:
+                gates[db.key] = True
+            else:
+                try:
+                    gates[db.key] = self.state.claim_probe(db.key, self.probe_after_s)
+                except Exception:
+                    gates[db.key] = False
+                if gates[db.key]:
+                    log.info("secondary value database %s: trying it again (half-open)",
+                             db.key)
+        return gates
+
+    def _skipped(self, db):
+        row = self._breakers.get(db.key)
+        outcome = DatabaseOutcome(db.key, False, False, skipped=True, error=(
+            f"circuit open since {row.opened_at:%Y-%m-%d %H:%M:%S} UTC"
+            + (f" ({row.last_error})" if row.last_error else "") if row else "circuit open"))
+        self._last_outcome[db.key] = outcome
+        return outcome
+
+    def _trip(self, db_key, error):
+        try:
+            self.state.open_breaker(db_key, error, self.probe_after_s)
+            log.warning("secondary value database %s: circuit open for %s s after: %s",
+                        db_key, self.probe_after_s, error)
+        except Exception as exc:  # primary gone too: every write fails anyway
+            log.error("could not open the circuit of %s: %s", db_key, exc)
+
+    def _close_breaker(self, db_key):
+        try:
+            if self.state.close_breaker(db_key):
+                log.warning("secondary value database %s answers again: circuit closed",
+                            db_key)
+        except Exception as exc:
+            log.error("could not close the circuit of %s: %s", db_key, exc)
+
     def _mark_now(self, mark):
         """Run a mark in its own primary transaction (catch_up without a batch)."""
         return self._on_primary(lambda: self.primary.run_in_transaction(mark))
@@ -206,6 +322,9 @@ class MultiDatabaseWriter:
                 outcome.caught_up_rows = self._catch_up(db, org_key, mark)
                 outcome.rows_written = batch_rows
             self.state.record_success(org_key, db.key, mark.seq)
+            if self._breakers.get(db.key) and self._breakers[db.key].state == BREAKER_OPEN:
+                self._close_breaker(db.key)
+                self._breakers.pop(db.key, None)
         except Exception as exc:
             outcome.ok, outcome.error = False, describe(getattr(exc, "cause", exc))
             log.warning("secondary value database %s failed for org %s: %s",
@@ -214,6 +333,8 @@ class MultiDatabaseWriter:
                 self.state.record_failure(org_key, db.key, outcome.error)
             except Exception as state_exc:  # primary gone meanwhile: the mark stays pending
                 log.error("could not record failure of %s: %s", db.key, state_exc)
+            self._trip(db.key, outcome.error)
+            db.close()  # a half-dead connection must not be reused by the next write
         outcome.duration_s = time.monotonic() - started
         self._last_outcome[db.key] = outcome
         return outcome
@@ -264,13 +385,14 @@ class MultiDatabaseWriter:
         last_error_at, last_success_at}] per database (secondaries aggregated over orgs)."""
         now = _now()
         result = [dict(key=self.primary.key, primary=True, lag_seconds=0.0, pending_from=None,
-                       **self._primary_status)]
+                       circuit=None, **self._primary_status)]
         try:
             self._ensure_state()
             rows = self.state.rows(org_key) if self.secondaries else []
+            breakers = self.state.breakers() if self.secondaries else {}
             readable = True
         except Exception:
-            rows, readable = [], False
+            rows, breakers, readable = [], {}, False
         for db in self.secondaries:
             mine = [r for r in rows if r.db_key == db.key]
             entry = dict(key=db.key, primary=False, status=STATUS_OK, lag_seconds=0.0,
@@ -298,6 +420,13 @@ class MultiDatabaseWriter:
                 last = self._last_outcome[db.key]
                 entry["status"] = STATUS_OK if last.ok else STATUS_ERROR
                 entry["last_error"] = last.error
+            breaker = breakers.get(db.key)
+            entry["circuit"] = breaker.as_dict() if breaker else {
+                "state": BREAKER_CLOSED, "opened_at": None, "next_probe_at": None,
+                "last_error": None, "failures": 0, "probes": 0}
+            if breaker and breaker.state == BREAKER_OPEN:
+                entry["status"] = STATUS_ERROR
+                entry["last_error"] = entry["last_error"] or breaker.last_error
             result.append(entry)
         return result
 

@@ -79,7 +79,8 @@ class PostgresValueDatabase:
 
     def __init__(self, key, url, primary=False, *, decimals=6, chunk_rows=100_000,
                  upsert_chunk_rows=250_000, chunk_interval="7 days", timescale="auto",
-                 connect_timeout=5, bulk_maintenance_work_mem="512MB"):
+                 connect_timeout=5, statement_timeout_ms=60_000, lock_timeout_ms=10_000,
+                 bulk_maintenance_work_mem="512MB"):
         self.key = key
         self.url = url
         self.primary = bool(primary)
@@ -89,6 +90,11 @@ class PostgresValueDatabase:
         self.chunk_interval = chunk_interval
         self.timescale = timescale
         self.connect_timeout = connect_timeout
+        # Server-side bounds on every statement and lock wait of this connection (0 = none):
+        # a slow or locked database fails a write instead of holding a worker indefinitely.
+        self.statement_timeout_ms = int(statement_timeout_ms or 0)
+        self.lock_timeout_ms = int(lock_timeout_ms or 0)
+        self.timescaledb = None  # what the last ensure_tables found (status, note)
         self.bulk_maintenance_work_mem = bulk_maintenance_work_mem
         self._conn = None
         self._ready_orgs = set()
@@ -102,11 +108,24 @@ class PostgresValueDatabase:
         """The open connection, (re)connecting if needed. Raises psycopg.OperationalError."""
         if self._conn is None or self._conn.closed or self._conn.broken:
             self.close()
-            self._conn = psycopg.connect(self.url, autocommit=True,
-                                         connect_timeout=self.connect_timeout,
-                                         application_name="hsim-storage")
+            self._conn = self._connect()
             self._ready_orgs.clear()
         return self._conn
+
+    def _connect(self, autocommit=True):
+        """A new connection with the connect, statement and lock timeouts applied (set after
+        connecting, so options a URL carries are kept)."""
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout,
+                               application_name="hsim-storage")
+        try:
+            conn.execute("SELECT set_config('statement_timeout', %s, false), "
+                         "set_config('lock_timeout', %s, false)",
+                         (f"{self.statement_timeout_ms}ms", f"{self.lock_timeout_ms}ms"))
+        except Exception:
+            conn.close()
+            raise
+        conn.autocommit = autocommit
+        return conn
 
     def close(self):
         if self._conn is not None:
@@ -143,9 +162,21 @@ class PostgresValueDatabase:
         ddl.validate_org_key(org_key)
         if org_key in self._ready_orgs and self._conn is not None and not self._conn.broken:
             return
-        self._run(lambda conn: ddl.create_value_tables(
-            conn, org_key, chunk_interval=self.chunk_interval, timescale=self.timescale))
+        info = self._run(lambda conn: ddl.create_value_tables(
+            conn, org_key, chunk_interval=self.chunk_interval, timescale=self.timescale,
+            connect=self._connect))
+        self.timescaledb = {"status": info["timescaledb"], "hypertable": info["hypertable"],
+                            "note": info["note"]}
         self._ready_orgs.add(org_key)
+
+    def timescaledb_info(self):
+        """{"status", "note"}: whether value tables here become hypertables, and why not when
+        TimescaleDB exists but cannot be used (health shows the note)."""
+        status = self._run(ddl.timescaledb_status)
+        note = ddl.NOT_PRELOADED_NOTE if status == ddl.TIMESCALE_NOT_PRELOADED else None
+        if self.timescaledb and self.timescaledb.get("note") and status != ddl.TIMESCALE_INSTALLED:
+            note = self.timescaledb["note"]
+        return {"status": status, "note": note}
 
     @staticmethod
     def _tables(org_key):

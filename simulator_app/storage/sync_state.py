@@ -8,6 +8,12 @@ One row per (secondary db_key, org_key) in `core.hsim_value_sync` (SQLite: `hsim
 - status           ok | lagging | error; last_error, last_error_at, last_success_at
 - seq              bumped by every mark and every failure
 
+Circuit breakers (`core.hsim_value_breaker`, one row per secondary): after a secondary fails, its
+breaker is *open* and writers stop trying it (the primary keeps marking what it misses), so a
+hung secondary costs the fleet one connection attempt per probe period instead of one per tick.
+`claim_probe` lets exactly one process (a write, or the periodic probe task) try it again once
+`next_probe_at` has passed; a success closes the breaker and the catch-up follows.
+
 Crash safety: the multi-database writer *marks* every secondary as pending inside the primary's
 own write transaction (`mark_pending(conn, ...)` with the primary's connection), so the rows and
 "secondaries owe these rows" commit together. A secondary that then receives the rows clears the
@@ -18,7 +24,7 @@ leaves it pending, so the next write catches up instead of losing rows.
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from psycopg import sql
 
@@ -42,6 +48,25 @@ class SyncRow:
     last_error: str = None
     last_error_at: datetime = None
     last_success_at: datetime = None
+
+
+BREAKER_CLOSED, BREAKER_OPEN = "closed", "open"
+
+
+@dataclass
+class BreakerRow:
+    db_key: str
+    state: str = BREAKER_CLOSED
+    opened_at: datetime = None
+    next_probe_at: datetime = None
+    last_error: str = None
+    failures: int = 0
+    probes: int = 0
+
+    def as_dict(self):
+        return {"state": self.state, "opened_at": self.opened_at,
+                "next_probe_at": self.next_probe_at, "last_error": self.last_error,
+                "failures": self.failures, "probes": self.probes}
 
 
 @dataclass
@@ -159,9 +184,57 @@ class _SyncStateBase:
         us = self._ts_read(value)
         return None if us is None else us_to_datetime(us)
 
+    # --- circuit breakers -------------------------------------------------------------
+
+    def breakers(self):
+        """{db_key: BreakerRow} of every secondary that ever failed."""
+        with self._transaction() as conn:
+            records = self._execute(conn, self._b(
+                "SELECT db_key, state, opened_at, next_probe_at, last_error, failures, probes "
+                "FROM {b}"), ()).fetchall()
+        return {r[0]: BreakerRow(r[0], r[1], self._dt_read(r[2]), self._dt_read(r[3]), r[4],
+                                 r[5], r[6]) for r in records}
+
+    def open_breaker(self, db_key, error, probe_after_s):
+        """Stop writers trying `db_key` until `probe_after_s` from now (a failed probe
+        pushes the next one out again)."""
+        now = datetime.now(timezone.utc)
+        with self._transaction() as conn:
+            self._execute(conn, self._b(
+                "INSERT INTO {b} (db_key) VALUES (%s) ON CONFLICT (db_key) DO NOTHING"),
+                (db_key,))
+            self._execute(conn, self._b(
+                "UPDATE {b} SET state = 'open', opened_at = CASE WHEN state = 'open' "
+                "THEN opened_at ELSE %s END, next_probe_at = %s, last_error = %s, "
+                "failures = failures + 1 WHERE db_key = %s"),
+                (self._ts_param_dt(now), self._ts_param_dt(now + timedelta(seconds=probe_after_s)),
+                 str(error)[:2000], db_key))
+
+    def claim_probe(self, db_key, probe_after_s):
+        """True for exactly one caller once an open breaker's probe time has come: that
+        caller tries the database (and closes or re-opens the breaker)."""
+        now = datetime.now(timezone.utc)
+        with self._transaction() as conn:
+            return self._execute(conn, self._b(
+                "UPDATE {b} SET next_probe_at = %s, probes = probes + 1 "
+                "WHERE db_key = %s AND state = 'open' AND next_probe_at <= %s"),
+                (self._ts_param_dt(now + timedelta(seconds=probe_after_s)), db_key,
+                 self._ts_param_dt(now))).rowcount == 1
+
+    def close_breaker(self, db_key):
+        """The secondary answered: writers try it again. True if it was open."""
+        with self._transaction() as conn:
+            return self._execute(conn, self._b(
+                "UPDATE {b} SET state = 'closed', opened_at = NULL, next_probe_at = NULL "
+                "WHERE db_key = %s AND state = 'open'"), (db_key,)).rowcount == 1
+
+    def _b(self, text):
+        return text.replace("{b}", self.breaker_sql)
+
 
 class PostgresSyncState(_SyncStateBase):
     table_sql = f'"{ddl.SCHEMA}"."{ddl.SYNC_TABLE}"'
+    breaker_sql = f'"{ddl.SCHEMA}"."{ddl.BREAKER_TABLE}"'
     for_update = " FOR UPDATE"
 
     def _create(self):
@@ -192,11 +265,13 @@ class PostgresSyncState(_SyncStateBase):
 
 class SqliteSyncState(_SyncStateBase):
     table_sql = f'"{ddl.SYNC_TABLE}"'
+    breaker_sql = f'"{ddl.BREAKER_TABLE}"'
     for_update = ""  # BEGIN IMMEDIATE already holds the database's write lock
 
     def _create(self):
         conn = self.database.connection()
         conn.execute(ddl.SQLITE_SYNC_TABLE_STATEMENT)
+        conn.execute(ddl.SQLITE_BREAKER_TABLE_STATEMENT)
 
     @contextmanager
     def _transaction(self):

@@ -53,11 +53,24 @@ def test_it_rejects_unsafe_org_keys_naming_them(key):
     assert repr(key) in str(info.value)
 
 
+def is_hypertable(conn, table):
+    """True when `core.<table>` is a TimescaleDB hypertable (False where there is none)."""
+    if not timescaledb_available(conn):
+        return False
+    return conn.execute("SELECT count(*) FROM timescaledb_information.hypertables "
+                        "WHERE hypertable_schema = 'core' AND hypertable_name = %s",
+                        (table,)).fetchone()[0] == 1
+
+
 def test_it_creates_the_reference_schema_of_both_tables(pg_conn, org_key):
     info = create_value_tables(pg_conn, org_key)
     values, current = f"values_{org_key}", f"values_{org_key}_current"
+    installed = timescaledb_available(pg_conn)
 
-    assert info == {"values": values, "current": current, "hypertable": False}
+    assert (info["values"], info["current"]) == (values, current)
+    # A hypertable exactly where the extension is installed; `_current` never is one.
+    assert info["hypertable"] is installed is is_hypertable(pg_conn, values)
+    assert not is_hypertable(pg_conn, current)
     assert columns(pg_conn, values) == REFERENCE_COLUMNS
     assert columns(pg_conn, current) == REFERENCE_COLUMNS + [("value_dict", "jsonb", "YES")]
     assert index_definitions(pg_conn, values) == [
@@ -101,10 +114,16 @@ def test_it_rejects_a_bad_chunk_interval_before_creating_anything(pg_conn, org_k
     assert columns(pg_conn, f"values_{org_key}") == []
 
 
-def test_it_reports_timescaledb_missing_here_and_creates_plain_tables(pg_conn, org_key):
-    assert timescaledb_status(pg_conn) in {"absent", "available"}
-    assert timescaledb_available(pg_conn) is False
-    assert create_value_tables(pg_conn, org_key)["hypertable"] is False
+def test_it_reports_timescaledb_as_it_is_and_makes_hypertables_only_where_installed(
+        pg_conn, org_key):
+    status = timescaledb_status(pg_conn)
+    info = create_value_tables(pg_conn, org_key)
+
+    assert status in {"absent", "available", "not_preloaded", "installed"}
+    assert info["timescaledb"] == timescaledb_status(pg_conn)
+    assert info["hypertable"] is (info["timescaledb"] == "installed")
+    assert info["hypertable"] is is_hypertable(pg_conn, f"values_{org_key}")
+    assert (info["note"] is None) is (status in {"absent", "installed"})
 
 
 def test_it_builds_hypertable_statements_for_the_values_table_only(pg_conn):

@@ -23,6 +23,9 @@ def pair(scratch):
 
 
 def writer(pair, **options):
+    # probe_after_s=0: every write may try a failed secondary again (its circuit breaker is
+    # covered by test_secondary_breaker.py)
+    options.setdefault("probe_after_s", 0)
     (_, primary_url), (_, secondary_url) = pair
     return MultiDatabaseWriter([
         open_value_database("main", primary_url, primary=True, connect_timeout=3),
@@ -228,11 +231,11 @@ def test_an_sqlite_primary_feeds_a_postgres_secondary(tmp_path, pair):
     _, (_, secondary_url) = pair
     primary = open_value_database("embedded", f"sqlite:///{tmp_path / 'v.sqlite3'}", True)
     secondary = open_value_database("replica", secondary_url)
-    w = MultiDatabaseWriter([primary, secondary])
+    w = MultiDatabaseWriter([primary, secondary], probe_after_s=0)
     w.write(ORG, month(0))
     secondary_down = open_value_database("replica", "postgresql://postgres@127.0.0.1:1/x",
                                          connect_timeout=2)
-    MultiDatabaseWriter([primary, secondary_down]).write(ORG, month(1))
+    MultiDatabaseWriter([primary, secondary_down], probe_after_s=0).write(ORG, month(1))
 
     w.write(ORG, month(2))
 
