@@ -7,6 +7,7 @@ friends (see README's configuration table).
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (services/tokens.py)
+    "axes",  # admin login lockout
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -48,12 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a locked-out login with 429 (axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hsim_project.urls"
@@ -127,12 +133,67 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 
+# --- Security ---------------------------------------------------------------------------
+# Production serves over HTTPS, usually through a TLS-terminating proxy: HSIM_TLS=true turns
+# on secure cookies, the HTTPS redirect and HSTS (README "Security"). The deployed entry points
+# refuse a published SECRET_KEY when DEBUG is off (hsim_project/deploy_checks.py).
+HSIM_TLS = env_bool("HSIM_TLS", False)
+if env_bool("HSIM_TRUST_X_FORWARDED_PROTO", HSIM_TLS):
+    # Only behind a proxy that sets (overwrites) X-Forwarded-Proto itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HSIM_TLS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks probe plain HTTP
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HSIM_TLS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HSIM_TLS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HSIM_TLS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HSIM_TLS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HSIM_TLS)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# Every page hsim serves (admin, Swagger UI, browsable API, dashboard) loads its scripts and
+# styles from its own static files and talks only to its own origin. Swagger UI's page adds
+# its one inline <style> block (simulator_app/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# API tokens (django-rest-knox): stored as SHA-512 digests, shown once when issued, no expiry
+# (service accounts of pollers); revoke by rotating or deleting in the admin.
+REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
+
+# Admin login lockout (django-axes): a username is locked for one client address after
+# AXES_FAILURE_LIMIT failures in a row, for AXES_COOLOFF_MINUTES; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "simulator_app.auth_backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address is REMOTE_ADDR: behind a proxy every client shares the proxy's, so the
+# lock then holds per username (README "Security").
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# axes logs a banner at every start; its failures and lockouts (warnings) still show.
+LOGGING.setdefault("loggers", {})["axes.apps"] = {"level": "WARNING"}
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -169,8 +230,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",  # Authorization: Token <key>
-        "simulator_app.api.authentication.BearerTokenAuthentication",  # ... Bearer <key>
+        # Authorization: Token <key> or Bearer <key>; keys are stored hashed (knox)
+        "simulator_app.api.authentication.TokenAuthentication",
+        "simulator_app.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",  # browsable API, admin users
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -189,15 +251,25 @@ HSIM_API_CONTROL_THROTTLE_RATE = os.environ.get("HSIM_API_CONTROL_THROTTLE_RATE"
 # /bulk/value limits: values per request and request body size (larger -> 413, nothing read).
 HSIM_BULK_MAX_VALUES = int(os.environ.get("HSIM_BULK_MAX_VALUES", "50000"))
 HSIM_BULK_MAX_BYTES = int(os.environ.get("HSIM_BULK_MAX_BYTES", str(32 * 1024 * 1024)))
-# Throttle counters live in the default cache: per process unless HSIM_CACHE_URL points at a
-# shared cache (e.g. redis://redis:6379/1) when several web processes serve the API.
-if os.environ.get("HSIM_CACHE_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["HSIM_CACHE_URL"],
-        }
-    }
+# /simulator/history limits: points per request, and rows = points x intervals in the range
+# (the simulator's interval or the rollup's bucket); more is a 400. 2,000,000 rows is a year
+# of 57 points at 15 minutes, or a year of hourly rollups of 228 points.
+HSIM_HISTORY_MAX_POINTS = int(os.environ.get("HSIM_HISTORY_MAX_POINTS", "1000"))
+HSIM_HISTORY_MAX_ROWS = int(os.environ.get("HSIM_HISTORY_MAX_ROWS", "2000000"))
+# /metrics (Prometheus): staff sessions or `Authorization: Bearer <HSIM_METRICS_TOKEN>`;
+# HSIM_METRICS_PUBLIC=true serves it to anyone (a scraper on a private network).
+HSIM_METRICS_TOKEN = os.environ.get("HSIM_METRICS_TOKEN", "")
+HSIM_METRICS_PUBLIC = os.environ.get("HSIM_METRICS_PUBLIC", "false").lower() in ("1", "true", "yes")
+# Every other JSON endpoint takes at most this much (Django's own default, 2.5 MiB).
+HSIM_API_MAX_BYTES = int(os.environ.get("HSIM_API_MAX_BYTES", str(2_621_440)))
+# Django refuses larger bodies before any view runs: let the largest documented one through,
+# so the views answer their own 413 (api/parsers.py, api/views/bulk.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(HSIM_BULK_MAX_BYTES, HSIM_API_MAX_BYTES)
+# Throttle counters live in the default cache, shared by every web process: HSIM_CACHE_URL
+# (redis://..., or `locmem` for one per process); unset, a redis:// broker's server on the
+# next database number (broker /0 -> cache /1); else per process (hsim_project/cache_config.py).
+CACHES = {"default": cache_settings(os.environ.get("HSIM_CACHE_URL"),
+                                    os.environ.get("CELERY_BROKER_URL"))}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hsim API",

@@ -19,6 +19,7 @@ from .services.value_databases import ensure_value_tables
 
 RECENT_EVENTS = 20
 
+from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """State and history are written by the simulator, never edited by hand."""

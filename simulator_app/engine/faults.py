@@ -62,15 +62,21 @@ def strength(fault, ts):
     return np.where(active, fault.severity * ramp, 0.0)
 
 
-def labels(spec, start, end):
-    """Episodes overlapping [start, end); an open-ended one is reported as lasting to `end`."""
+def episodes(spec, start, end):
+    """[(fault, label)] of the episodes overlapping [start, end) (epoch seconds): readers that
+    need more than the label (its points, whether it is open-ended) pair them here."""
     out = []
     for fault in spec.faults:
         s, e = epoch(fault.start), epoch(fault.end)
         if s < end and (e is None or e > start):
-            out.append(Label(fault.type, target(fault), s, end if e is None else e,
-                             float(fault.severity)))
+            out.append((fault, Label(fault.type, target(fault), s, end if e is None else e,
+                                     float(fault.severity))))
     return out
+
+
+def labels(spec, start, end):
+    """Episodes overlapping [start, end); an open-ended one is reported as lasting to `end`."""
+    return [label for _, label in episodes(spec, start, end)]
 
 
 @dataclass

@@ -9,6 +9,9 @@ from .access import OrgMembership, ServiceAccount
 from .activity import ActivityLog
 from .entities import Entity, EntityTag, OrgEntityPermission, TagDef
 from .hsim import BackfillJob, SimulatorEntity
+from .faults import ConfigEpoch, FaultEpisode
+from .fleets import Fleet, FleetMember
+from .haystack import HaystackAuthToken, HaystackWatch, ScramCredential, ScramHandshake
 from .orgs import Org
 from .pollers import PollerConfig, Simulator
 from .state import SimulatorState

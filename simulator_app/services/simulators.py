@@ -5,7 +5,7 @@ from django.db import transaction
 from ..models import Simulator, SimulatorState
 from ..models.pollers import SIMULATOR
 from ..models.state import STOPPED
-from . import provisioning, schedule
+from . import config_epochs, provisioning, schedule
 from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import from_epoch
@@ -49,12 +49,15 @@ def find_or_create_simulator(org, name, building=None, interval_minutes=None):
     return create_simulator(org, name, building, interval_minutes), True
 
 
-def update_config(simulator, building=None, interval_minutes=None, wait_seconds=30):
+def update_config(simulator, building=None, interval_minutes=None, wait_seconds=30,
+                  before_change=None, note=None, details=None):
     """Change the building spec and/or interval: re-provision, reschedule, log `config_change`.
 
     Holds the simulator's lock, so a tick in flight finishes with the old configuration
     before the new one applies, and continues the simulator on the new configuration from
-    where it stopped (see `rebase`).
+    where it stopped (see `rebase`). `before_change(simulator)` runs under the lock, inside
+    the transaction (a check that may raise, or a row to write with the change); `note` and
+    `details` go into the logged event. The spec's history is kept (services.config_epochs).
     """
     current = spec_of(simulator)
     data = current.to_dict() if building is None else building
@@ -66,21 +69,25 @@ def update_config(simulator, building=None, interval_minutes=None, wait_seconds=
         if not acquired:
             raise BusyError(f"simulator {simulator.poller_id} is busy generating; try again")
         with transaction.atomic():
+            if before_change is not None:
+                before_change(simulator)
             simulator.config = config_text(spec, simulator.org)
             simulator.save(update_fields=["config"])
             changes = provisioning.provision(simulator, spec)
             if spec.to_dict() != current.to_dict():
-                rebase(simulator, spec)
+                config_epochs.record_change(simulator, current, rebase(simulator, spec))
             if schedule.is_enabled(simulator.poller_id):
                 schedule.enable(simulator.poller_id, spec.interval_minutes)
             log_event(
                 simulator.poller_id,
                 "config_change",
                 f"Configuration changed (every {spec.interval_minutes} min;"
-                f" {changes['added']} entities added, {changes['disabled']} disabled)",
+                f" {changes['added']} entities added, {changes['disabled']} disabled)"
+                + (f": {note}" if note else ""),
                 interval_minutes=spec.interval_minutes,
                 previous_interval_minutes=current.interval_minutes,
                 **changes,
+                **(details or {}),
             )
     return simulator
 
@@ -95,7 +102,7 @@ def rebase(simulator, spec):
     """
     state = SimulatorState.objects.select_for_update().get(simulator_id=simulator.poller_id)
     if not state.engine_state:
-        return
+        return None
     step = spec.interval_minutes * 60
     engine_state = dict(state.engine_state)
     resume = -(-engine_state["last_end"] // step) * step
@@ -108,6 +115,7 @@ def rebase(simulator, spec):
         "origin_state": engine_state,
     }
     state.save(update_fields=["engine_state", "last_run_timestamp", "config", "updated_at"])
+    return from_epoch(resume)  # where the new configuration takes over
 
 
 def delete_simulator(simulator):

@@ -4,13 +4,13 @@ building (18 entities, 71 points: provisioning takes a fraction of the default's
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from simulator_app.models import (
     ActivityLog, Entity, OrgMembership, PollerConfig, SimulatorState,
 )
 from simulator_app.services.orgs import create_org
+from simulator_app.services.tokens import issue_token
 from simulator_app.services.simulators import create_simulator
 
 SMALL_BUILDING = {
@@ -51,8 +51,7 @@ def make_user(name, org=None, role=OrgMembership.MEMBER, staff=False):
 def client_for(user, keyword="Token"):
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"{keyword} {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"{keyword} {issue_token(user)}")
     return client
 
 

@@ -1,0 +1,99 @@
+"""Shapes of the reading endpoints: points, equipment, history, fault labels and injection."""
+
+from rest_framework import serializers
+
+from ...engine.faults import FAULT_TARGETS
+from ...storage.history import FUNCTIONS
+
+
+class PointSerializer(serializers.Serializer):
+    entity_id = serializers.IntegerField()
+    key = serializers.CharField()
+    dis = serializers.CharField()
+    kind = serializers.CharField(help_text="Number or Bool")
+    unit = serializers.CharField(allow_null=True)
+    equip = serializers.CharField(help_text="Catalogue key of the point's equipment.")
+    equip_dis = serializers.CharField(allow_null=True)
+    tags = serializers.DictField(help_text="Haystack tags (Hayson JSON encoding).")
+    cur_val = serializers.JSONField(allow_null=True, help_text="Number, bool or null.")
+    cur_status = serializers.CharField(allow_null=True)
+    cur_ts = serializers.DateTimeField(allow_null=True)
+
+
+class PointFilterSerializer(serializers.Serializer):
+    equip = serializers.CharField(required=False, help_text="Equipment key, e.g. ahu-1.")
+    tag = serializers.ListField(child=serializers.CharField(), required=False,
+                                help_text="Tag names the point must carry (repeatable).")
+    key = serializers.ListField(child=serializers.CharField(), required=False,
+                                help_text="Point keys (repeatable).")
+
+
+class EquipSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    dis = serializers.CharField()
+    type = serializers.CharField(help_text="ahu, vav, chiller, weatherStation, ...")
+    markers = serializers.ListField(child=serializers.CharField())
+    tags = serializers.DictField()
+    point_count = serializers.IntegerField()
+
+
+class HistorySeriesSerializer(serializers.Serializer):
+    point = serializers.CharField()
+    entity_id = serializers.IntegerField()
+    unit = serializers.CharField(allow_null=True)
+    rows = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="[ts, value_n, value_b, value_s, status]; a rollup row's ts is its bucket's"
+                  " start and value_n the aggregate")
+
+
+class HistorySerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    rollup = serializers.CharField(allow_null=True)
+    fn = serializers.ChoiceField(choices=FUNCTIONS, allow_null=True)
+    series = HistorySeriesSerializer(many=True)
+
+
+class LabelSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=sorted(FAULT_TARGETS))
+    entity = serializers.CharField(help_text="Catalogue key (equipment, or the biased point).")
+    entity_id = serializers.IntegerField(allow_null=True)
+    points = serializers.ListField(child=serializers.CharField())
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(allow_null=True, help_text="null while open-ended")
+    severity = serializers.FloatField()
+    source = serializers.ChoiceField(choices=["spec", "injected"])
+
+
+class LabelsSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    labels = LabelSerializer(many=True)
+
+
+class WindowSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="Default: a day before end.")
+    end = serializers.DateTimeField(required=False, help_text="Exclusive; default: now.")
+
+
+class FaultRequestSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=f"One of {', '.join(sorted(FAULT_TARGETS))}.")
+    target = serializers.CharField(
+        help_text="Catalogue key of the equipment (for sensor_bias also equip.point).")
+    severity = serializers.FloatField(required=False, default=0.5)
+    onset = serializers.DateTimeField(required=False, help_text="Default: now.")
+    ramp_minutes = serializers.IntegerField(required=False, default=0)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class FaultEpisodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    target = serializers.CharField()
+    severity = serializers.FloatField()
+    onset = serializers.DateTimeField()
+    ramp_minutes = serializers.IntegerField()
+    end = serializers.DateTimeField(allow_null=True)
+    created_by = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -1,0 +1,120 @@
+"""Inject a fault into a running simulator: a configuration change like any other.
+
+The episode becomes one more of the spec's fault scenarios with an absolute onset, so the
+data it shapes is as deterministic as the rest (a replay or a backfill of the same window
+produces the same rows), it appears in the labels, and the change is logged as
+`config_change`. Its onset may not lie before data already generated: that data is written
+and would contradict the label.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from ..engine.faults import BIAS_POINTS, FAULT_TARGETS
+from ..models import FaultEpisode, SimulatorState
+from .errors import FieldError
+from .intervals import from_epoch
+from .points import catalogue_of
+from .simulator_config import spec_of
+from .simulators import update_config
+
+MAX_RAMP_MINUTES = 3650 * 1440
+
+
+def equipment_type(entity):
+    return "weather" if entity.type == "weatherStation" else entity.type
+
+
+def resolve_target(simulator, kind, target):
+    """(equip key, bias point name or None, canonical target key) or a 400 on `target`."""
+    if kind not in FAULT_TARGETS:
+        raise FieldError("kind", f"unknown fault kind {kind!r}; one of"
+                                 f" {', '.join(sorted(FAULT_TARGETS))}")
+    if not isinstance(target, str) or not target:
+        raise FieldError("target", "the catalogue key of an equipment (or of a point for"
+                                   " sensor_bias)")
+    catalogue = catalogue_of(simulator)
+    equip_key, _, point = target.partition(".")
+    entity = catalogue.entity_index.get(equip_key)
+    allowed = FAULT_TARGETS[kind]
+    if entity is None or equipment_type(entity) not in allowed:
+        raise FieldError("target", f"{target!r} is not a {' or '.join(allowed)} of this"
+                                   f" simulator")
+    if point and kind != "sensor_bias":
+        raise FieldError("target", f"{kind} acts on equipment: name the equipment, not a point")
+    if kind == "sensor_bias":
+        names = BIAS_POINTS[equipment_type(entity)]
+        point = point or names[0]
+        if point not in names:
+            raise FieldError("target", f"sensor_bias of a {equipment_type(entity)} acts on"
+                                       f" {', '.join(names)}")
+        return equip_key, point, f"{equip_key}.{point}"
+    return equip_key, None, equip_key
+
+
+def generated_until(simulator):
+    """The first instant not generated yet (None when nothing was)."""
+    state = SimulatorState.objects.filter(simulator_id=simulator.poller_id).first()
+    last_end = ((state.engine_state or {}).get("last_end") if state else None)
+    return None if last_end is None else from_epoch(int(last_end))
+
+
+def _moment(value, field):
+    if value is None or isinstance(value, datetime):
+        return value
+    raise FieldError(field, "an ISO 8601 timestamp")
+
+
+def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, end=None,
+           user=None, now=None):
+    """Schedule the episode; returns the FaultEpisode. Bad input changes nothing."""
+    equip, point, canonical = resolve_target(simulator, kind, target)
+    if isinstance(severity, bool) or not isinstance(severity, (int, float)) \
+            or not 0 < severity <= 1:
+        raise FieldError("severity", "a number in (0, 1]")
+    if isinstance(ramp_minutes, bool) or not isinstance(ramp_minutes, int) \
+            or not 0 <= ramp_minutes <= MAX_RAMP_MINUTES:
+        raise FieldError("ramp_minutes", f"a whole number of minutes, 0 to {MAX_RAMP_MINUTES}")
+    onset, end = _moment(onset, "onset"), _moment(end, "end")
+    now = now or timezone.now()
+    until = generated_until(simulator)
+    if onset is None:
+        onset = max(now, until) if until else now
+    if end is not None and end <= onset:
+        raise FieldError("end", "must be after the onset")
+    fault = {"type": kind, "equip": equip, "start": onset.isoformat(),
+             "end": None if end is None else end.isoformat(), "severity": float(severity),
+             "ramp_days": ramp_minutes / 1440}
+    if point is not None:
+        fault["point"] = point
+    building = spec_of(simulator).to_dict()
+    building["faults"] = [*building.get("faults", []), fault]
+
+    who = user.get_username() if user is not None and user.is_authenticated else ""
+    created = []
+
+    def check_and_record(locked_simulator):
+        # Under the simulator's lock, in the change's transaction: no tick can move the
+        # cursor past the onset between this check and the change.
+        until = generated_until(locked_simulator)
+        if until is not None and onset < until:
+            raise FieldError("onset", f"data up to {until:%Y-%m-%dT%H:%M:%SZ} is generated"
+                                      " already; an onset before it cannot shape it")
+        created.append(FaultEpisode.objects.create(
+            simulator=locked_simulator, kind=kind, target=canonical, severity=float(severity),
+            onset=onset, ramp_minutes=ramp_minutes, end=end, created_by=who,
+        ))
+
+    update_config(
+        simulator, building, None, before_change=check_and_record,
+        note=f"fault injected: {kind} on {canonical} from {onset:%Y-%m-%d %H:%M} UTC",
+        details={"fault_injected": {**fault, "target": canonical}},
+    )
+    return created[0]
+
+
+def episodes_of(simulator, limit=200):
+    return list(FaultEpisode.objects.filter(simulator=simulator)[:limit])
+
+

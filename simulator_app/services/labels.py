@@ -1,0 +1,103 @@
+"""Fault labels as data: every episode that shaped a simulator's data in a window.
+
+Labels come from the engine (`engine.faults.episodes`, the code behind `engine.labels`) run on
+the spec of each configuration epoch (services.config_epochs), clipped to the epoch: rows
+generated under an old spec keep that spec's faults after the spec changed. An episode that
+continues across a change (in both specs) is one label again after the merge.
+
+A label: kind, entity (catalogue key: equipment, or the point of a sensor bias), entity_id,
+points (the affected points: the biased point, else every point of the equipment), start,
+end (None while open-ended), severity, source ("injected" for faults injected at run time,
+else "spec").
+"""
+
+import json
+from functools import lru_cache
+
+from .. import engine
+from ..engine.faults import episodes
+from ..models import FaultEpisode, SimulatorEntity
+from .config_epochs import epochs
+from .intervals import to_epoch
+
+
+@lru_cache(maxsize=32)
+def _points_by_equip(spec_json):
+    out = {}
+    for point in engine.catalogue(json.loads(spec_json)).points:
+        out.setdefault(point.equip, []).append(point.key)
+    return out
+
+
+def affected_points(spec, fault, entity):
+    if fault.type == "sensor_bias":
+        return [entity]
+    by_equip = _points_by_equip(json.dumps(spec.to_dict(), sort_keys=True))
+    return list(by_equip.get(entity, []))
+
+
+def injected_keys(simulator):
+    return {
+        (e.kind, e.target, to_epoch(e.onset), float(e.severity))
+        for e in FaultEpisode.objects.filter(simulator=simulator)
+    }
+
+
+def entity_id_map(simulator):
+    """key -> entity id, enabled rows preferred (a disabled one still names old data)."""
+    rows = SimulatorEntity.objects.filter(simulator=simulator).order_by(
+        "-disabled_at").values_list("key", "entity_id", "disabled_at")
+    ids = {}
+    for key, entity_id, disabled_at in rows:
+        if key not in ids or disabled_at is None:
+            ids[key] = entity_id
+    return ids
+
+
+def labels(simulator, start, end):
+    """[label dict] of the episodes overlapping [start, end) (epoch seconds), by start."""
+    injected = injected_keys(simulator)
+    found = []
+    for epoch_start, epoch_end, spec in epochs(simulator):
+        lo = start if epoch_start is None else max(start, epoch_start)
+        hi = end if epoch_end is None else min(end, epoch_end)
+        if lo >= hi:
+            continue
+        for fault, label in episodes(spec, lo, hi):
+            own_end = None if fault.end is None else label.end
+            if epoch_end is not None:
+                own_end = epoch_end if own_end is None else min(own_end, epoch_end)
+            found.append({
+                "kind": label.fault,
+                "entity": label.entity,
+                "points": affected_points(spec, fault, label.entity),
+                "start": label.start if epoch_start is None else max(label.start, epoch_start),
+                "end": own_end,
+                "severity": label.severity,
+                "source": "injected" if (label.fault, label.entity, label.start,
+                                         label.severity) in injected
+                          or (fault.type, fault.equip, label.start, label.severity) in injected
+                          else "spec",
+            })
+    ids = entity_id_map(simulator)
+    merged = merge(found)
+    for item in merged:
+        item["entity_id"] = ids.get(item["entity"])
+    return sorted(merged, key=lambda l: (l["start"], l["kind"], l["entity"]))
+
+
+def merge(found):
+    """Join a label cut at an epoch boundary with its continuation in the next epoch."""
+    out = []
+    for item in found:
+        for prev in out:
+            if (prev["end"] == item["start"]
+                    and (prev["kind"], prev["entity"], prev["severity"])
+                    == (item["kind"], item["entity"], item["severity"])):
+                prev["end"] = item["end"]
+                prev["source"] = "injected" if "injected" in (prev["source"], item["source"]) \
+                    else "spec"
+                break
+        else:
+            out.append(dict(item))
+    return out
