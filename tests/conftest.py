@@ -5,6 +5,10 @@ import uuid
 import pytest
 from django.db import connection
 
+# The processes tests start (gunicorn, celery worker, Flower) refuse a published SECRET_KEY
+# with DEBUG off, as in production: give them a random one of this run.
+os.environ.setdefault("SECRET_KEY", "test-" + uuid.uuid4().hex + uuid.uuid4().hex)
+
 _counter = itertools.count()
 
 

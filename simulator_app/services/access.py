@@ -87,12 +87,13 @@ def get_simulator(user, poller_id, write=False):
 
 @transaction.atomic
 def issue_service_token(org, name, rotate=False):
-    """Create (or find) the org's service account `name` and return (user, token key).
+    """Create (or find) the org's service account `name` and return (user, raw token).
 
     The account is a member of the org, has no usable password and logs in only with the
-    token; `rotate` replaces an existing token (the old one stops working at once).
+    token. Tokens are stored hashed, so an account's token is shown once: issuing again needs
+    `rotate`, which replaces it (the old one stops working at once).
     """
-    from rest_framework.authtoken.models import Token
+    from . import tokens
 
     name = (name or "").strip()
     if not name:
@@ -111,6 +112,10 @@ def issue_service_token(org, name, rotate=False):
         user=account.user, org=org, defaults={"role": OrgMembership.MEMBER}
     )
     if rotate:
-        Token.objects.filter(user=account.user).delete()
-    token, _ = Token.objects.get_or_create(user=account.user)
-    return account.user, token.key
+        return account.user, tokens.replace_tokens(account.user)
+    if tokens.has_token(account.user):
+        raise ValueError(
+            f"service account {account.user.username} has a token already; tokens are stored"
+            " hashed and shown only once: --rotate replaces it"
+        )
+    return account.user, tokens.issue_token(account.user)

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.usefixtures("clean_core")
 
 def test_the_http_writer_posts_batches_that_the_api_accepts(live_server, unique_key):
     from simulator_app.services.orgs import create_org
-    from rest_framework.authtoken.models import Token
+    from simulator_app.services.tokens import issue_token
 
     org = create_org(unique_key("http"))
     user = make_user("poller", org)
-    token = Token.objects.create(user=user).key
+    token = issue_token(user)
     entities = make_entities(org, 4)
     t0 = int(datetime(2026, 3, 2, tzinfo=timezone.utc).timestamp()) * 1_000_000
     rows = ValueRows(

@@ -27,14 +27,18 @@ def test_it_creates_a_service_account_whose_token_reaches_only_its_org(org, othe
     assert client.get(f"/org/{other_org.id}/poller").status_code == 404
 
 
-def test_issuing_again_prints_the_same_token_and_rotate_replaces_it(org):
+def test_issuing_again_needs_rotate_and_rotate_replaces_the_token(org):
     first = issue("--org", org.key, "--name", "poller-1")
-    assert issue("--org", org.key, "--name", "poller-1") == first
+    # Stored hashed: the token cannot be printed again, only replaced.
+    with pytest.raises(CommandError, match="--rotate replaces it"):
+        issue("--org", org.key, "--name", "poller-1")
     rotated = issue("--org", org.key, "--name", "poller-1", "--rotate")
-    assert rotated != first and len(rotated) == 40
+    assert rotated != first and len(rotated) == 64
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
     assert client.get("/api/orgs/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {rotated}")
+    assert client.get("/api/orgs/").status_code == 200
     assert ServiceAccount.objects.filter(org_id=org.id).count() == 1
 
 

@@ -6,11 +6,13 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from ...services import backfill
+from ...services.local_secret import local_secret_key
 from ...services.demo import (
     ADMIN_PASSWORD, ADMIN_USERNAME, ensure_admin_user, ensure_demo_org, ensure_demo_simulator,
 )
@@ -69,6 +71,12 @@ class Command(BaseCommand):
     def start_processes(self, host, port, flower_port):
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "hsim_project"]
+        env = os.environ.copy()
+        # Web, worker and Flower refuse a published SECRET_KEY: they share one kept in var/.
+        env.setdefault("SECRET_KEY", local_secret_key(settings.VAR_DIR))
+        if host not in ("127.0.0.1", "localhost", "::1") and "FLOWER_BASIC_AUTH" not in env:
+            # Flower answers beyond this machine only behind a login: the admin's.
+            env["FLOWER_BASIC_AUTH"] = f"{ADMIN_USERNAME}:{ADMIN_PASSWORD}"
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", "--insecure", f"{host}:{port}"],
             # One worker with the one embedded beat (DatabaseScheduler, from settings).
@@ -76,7 +84,7 @@ class Command(BaseCommand):
             "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}"],
         }
         return {
-            name: subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
+            name: subprocess.Popen(cmd, env=env, start_new_session=True)
             for name, cmd in commands.items()
         }
 
