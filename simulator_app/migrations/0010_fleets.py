@@ -1,11 +1,51 @@
-"""Reserved slot in the migration chain (round 2): filled by the work it is named after.
+"""Fleets: a template spec and a seed that many simulators are made from (issue 13)."""
 
-Round-2 work proceeds in parallel; a fixed linear chain keeps one leaf node at every moment.
-"""
-
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("simulator_app", "0009_haystack")]
-    operations = []
+
+    dependencies = [
+        ('simulator_app', '0009_haystack'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='Fleet',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('seed', models.BigIntegerField()),
+                ('template', models.JSONField(blank=True, default=dict)),
+                ('presets', models.JSONField(blank=True, default=list, help_text='climate preset names')),
+                ('interval_minutes', models.IntegerField(blank=True, null=True)),
+                ('size', models.IntegerField(default=0, help_text='buildings asked for; members catch up')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('org', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='fleets', to='simulator_app.org')),
+            ],
+            options={
+                'ordering': ['id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='FleetMember',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('index', models.IntegerField()),
+                ('fleet', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='simulator_app.fleet')),
+                ('simulator', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='fleet_member', to='simulator_app.pollerconfig', to_field='poller_id')),
+            ],
+            options={
+                'ordering': ['fleet_id', 'index'],
+            },
+        ),
+        migrations.AddConstraint(
+            model_name='fleet',
+            constraint=models.UniqueConstraint(fields=('org', 'name'), name='uniq_fleet_name'),
+        ),
+        migrations.AddConstraint(
+            model_name='fleetmember',
+            constraint=models.UniqueConstraint(fields=('fleet', 'index'), name='uniq_fleet_member_index'),
+        ),
+    ]
