@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .models import (
     ActivityLog, Entity, EntityTag, Org, OrgMembership, PollerConfig, ServiceAccount, Simulator,
@@ -11,15 +13,16 @@ from .services import lifecycle
 from .services.current_values import current_values
 from .services.errors import ServiceError
 from .services.metrics import simulator_metrics
+from .services.org_deletion import delete_org
 from .services.orgs import OrgError, check_org_key
 from .services.pollers import PollerError, create_poller, normalise_config
 from .services.simulator_config import parse_building
 from .services.simulators import create_simulator, update_config, validate_interval
 from .services.value_databases import ensure_value_tables
+from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
 
 RECENT_EVENTS = 20
 
-from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """State and history are written by the simulator, never edited by hand."""
@@ -63,6 +66,32 @@ class OrgAdmin(admin.ModelAdmin):
             obj.value_table = f"values_{obj.key}"
             obj.schema_name = obj.key
         super().save_model(request, obj, form, change)
+
+    # Deleting an org stops its simulators and disables it, its pollers and entities
+    # (services/org_deletion.py); the row, its value tables and their data stay.
+    def delete_model(self, request, obj):
+        self.delete_orgs(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self.delete_orgs(request, list(queryset))
+
+    def delete_orgs(self, request, orgs):
+        for org in orgs:
+            try:
+                done = delete_org(org, actor=f"{request.user.get_username()} (admin)")
+            except ServiceError as exc:
+                request.hsim_delete_refused = True
+                self.message_user(request, f"{org}: not deleted: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request, f"{org}: disabled; {done['simulators']} simulator(s) stopped,"
+                f" {done['pollers']} poller(s) made inactive, {done['entities']} entities"
+                " disabled. Its value tables and data are kept.", messages.WARNING)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "hsim_delete_refused", False):  # no "deleted successfully"
+            return HttpResponseRedirect(reverse("admin:simulator_app_org_changelist"))
+        return super().response_delete(request, obj_display, obj_id)
 
 
 class EntityTagInline(admin.TabularInline):

@@ -128,8 +128,19 @@ def spec_and_points(config_text):
 
 
 def load(simulator_id):
-    simulator = Simulator.objects.select_related("org").get(poller_id=simulator_id)
+    simulator = Simulator.objects.select_related("org").filter(poller_id=simulator_id).first()
+    if simulator is None:  # select_related joins the org: a poller without one lands here
+        if Simulator.objects.filter(poller_id=simulator_id).exists():
+            raise OrgGone(f"simulator {simulator_id}: its org no longer exists")
+        raise Simulator.DoesNotExist(f"simulator {simulator_id} does not exist")
+    if simulator.org.disabled_ts is not None:
+        raise OrgGone(f"simulator {simulator_id}: its org '{simulator.org.key}' is disabled")
     spec, points = spec_and_points(simulator.config)
+class OrgGone(LookupError):
+    """The simulator's org is disabled or no longer exists: it must not generate
+    (services/org_deletion.py stops it)."""
+
+
     state, _ = SimulatorState.objects.get_or_create(simulator_id=simulator_id)
     return SimulatorContext(
         simulator=simulator,

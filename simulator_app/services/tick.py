@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..models import Simulator
 from ..models.state import RUNNING
-from . import history_horizon, runtime, schedule
+from . import history_horizon, org_deletion, recovery, runtime
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TickResult:
     simulator_id: int
-    outcome: str  # generated | nothing_due | busy | not_running | missing | error
+    outcome: str  # generated | nothing_due | busy | not_running | missing | org_gone | error
     intervals: int = 0
     rows: int = 0
     remaining: int = 0
@@ -47,10 +47,9 @@ def run_tick(simulator_id, now=None, cap=None):
             return TickResult(simulator_id, "busy")
         try:
             context = runtime.load(simulator_id)
-        except Simulator.DoesNotExist:
-            log.warning("simulator %s no longer exists; removing its schedule", simulator_id)
-            schedule.remove(simulator_id)
-            return TickResult(simulator_id, "missing")
+        except (Simulator.DoesNotExist, runtime.OrgGone):
+            # Stopped and unscheduled with an event that says why (org deleted, or gone).
+            return TickResult(simulator_id, org_deletion.stop_orphan(simulator_id))
         except Exception as exc:  # a broken configuration must surface like any failure
             return record_load_failure(simulator_id, exc)
         if context.state.status != RUNNING:
@@ -124,16 +123,22 @@ def record_failure(context, start, end, exc, began):
     simulator_id = context.simulator.poller_id
     message = f"{type(exc).__name__}: {exc}"
     log.exception("simulator %s: generation of %s..%s failed", simulator_id, start, end)
+    primary = runtime.is_primary_failure(exc)
     with transaction.atomic():
         context.mark_error(message)
+        # A primary outage: resume by itself once the primary answers (HSIM_AUTO_RESUME).
+        resume_at = recovery.after_primary_failure(simulator_id, message) if primary else None
         log_event(
             simulator_id,
             "error",
-            f"Generation failed; simulator stopped in error: {message}",
+            f"Generation failed; simulator stopped in error: {message}" + (
+                f" (resumes by itself from {resume_at:%H:%M:%S} UTC once the primary answers)"
+                if resume_at else ""),
             start=from_epoch(start).isoformat(),
             end=from_epoch(end).isoformat(),
             error=message,
-            primary=runtime.is_primary_failure(exc),
+            primary=primary,
+            auto_resume_at=resume_at.isoformat() if resume_at else None,
         )
     return TickResult(
         simulator_id,
