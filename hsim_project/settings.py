@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from hsim_project.cache_config import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HSIM_VAR_DIR", BASE_DIR / "var"))
 
@@ -114,14 +116,32 @@ HSIM_BACKFILL_CHUNK_INTERVALS = int(os.environ.get("HSIM_BACKFILL_CHUNK_INTERVAL
 # Most rows one transaction writes to a SQLite value database (one writer for the whole file:
 # ticks, beat and the web wait for it); SQLite backfills commit in chunks of at most this.
 HSIM_SQLITE_MAX_TRANSACTION_ROWS = int(os.environ.get("HSIM_SQLITE_MAX_TRANSACTION_ROWS", "50000"))
+# Resilience (issue 9): bounds on every value-database connection, primary included.
+HSIM_VALUE_DB_CONNECT_TIMEOUT = int(os.environ.get("HSIM_VALUE_DB_CONNECT_TIMEOUT", "5"))
+HSIM_VALUE_DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("HSIM_VALUE_DB_STATEMENT_TIMEOUT_MS",
+                                                        "60000"))
+HSIM_VALUE_DB_LOCK_TIMEOUT_MS = int(os.environ.get("HSIM_VALUE_DB_LOCK_TIMEOUT_MS", "10000"))
+# A failed secondary is not tried again (circuit open) for this long; then one probe.
+HSIM_SECONDARY_PROBE_SECONDS = int(os.environ.get("HSIM_SECONDARY_PROBE_SECONDS", "30"))
+# Simulators stopped by a primary failure resume by themselves once the primary answers.
+HSIM_AUTO_RESUME = env_bool("HSIM_AUTO_RESUME", True)
+HSIM_AUTO_RESUME_BACKOFF_SECONDS = int(os.environ.get("HSIM_AUTO_RESUME_BACKOFF_SECONDS", "30"))
+HSIM_AUTO_RESUME_MAX_BACKOFF_SECONDS = int(
+    os.environ.get("HSIM_AUTO_RESUME_MAX_BACKOFF_SECONDS", "900"))
+# A tick never generates intervals later than the database's clock plus this tolerance.
+HSIM_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("HSIM_CLOCK_TOLERANCE_SECONDS", "120"))
 # Bounds on the work one request can cause (simulator_app.services.history_horizon and
 # .backfill_admission): history (backfill starts, catch-up after a stop) reaches back at most
 # this many days, never before 1970; an org's pending/running backfill jobs hold at most this
 # many intervals not yet written (1,000,000 = 26 simulators' full 400-day horizon at 15 min).
 HSIM_HISTORY_HORIZON_DAYS = int(os.environ.get("HSIM_HISTORY_HORIZON_DAYS", "400"))
 HSIM_ORG_QUEUED_INTERVAL_QUOTA = int(os.environ.get("HSIM_ORG_QUEUED_INTERVAL_QUOTA", "1000000"))
+# Most buildings one fleet holds (simulator_app.services.fleets).
+HSIM_FLEET_MAX_SIZE = int(os.environ.get("HSIM_FLEET_MAX_SIZE", "20000"))
 
 AUTH_PASSWORD_VALIDATORS = [
+    # not a check: stores the Haystack SCRAM verifier whenever a password is set
+    {"NAME": "simulator_app.haystack.credentials.ScramCredentialHook"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
@@ -176,7 +196,8 @@ REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 # AXES_FAILURE_LIMIT failures in a row, for AXES_COOLOFF_MINUTES; a success resets the count.
 AUTHENTICATION_BACKENDS = [
     "simulator_app.auth_backends.LoginLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, also deriving a missing Haystack SCRAM verifier at a password login
+    "simulator_app.haystack.credentials.ScramDerivingBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -224,7 +245,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "55"))
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# DatabaseScheduler that survives database outages and fires interval tasks on their grid.
+CELERY_BEAT_SCHEDULER = "simulator_app.beat.scheduler:HsimScheduler"
+# The recovery probe: secondaries' circuit breakers and auto-resume after a primary outage.
+CELERY_BEAT_SCHEDULE = {
+    "hsim:recovery-probe": {
+        "task": "simulator_app.tasks.recovery_probe",
+        "schedule": float(os.environ.get("HSIM_RECOVERY_PROBE_SECONDS", "15")),
+        "options": {"expires": 60},
+    },
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API ---------------------------------------------------------------------------
@@ -240,7 +270,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with bounded nesting and per-view body sizes (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["simulator_app.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "simulator_app.api.errors.exception_handler",
 }
@@ -248,6 +279,13 @@ REST_FRAMEWORK = {
 # time by simulator_app.api.throttles, so it can change without a restart of the class cache.
 # "" or "none" switches throttling off.
 HSIM_API_CONTROL_THROTTLE_RATE = os.environ.get("HSIM_API_CONTROL_THROTTLE_RATE", "60/min")
+# Creating simulators and pollers (POST /poller, POST /api/simulators/) and POST /bulk/value,
+# per user, the same way ("none" switches one off).
+HSIM_API_CREATE_THROTTLE_RATE = os.environ.get("HSIM_API_CREATE_THROTTLE_RATE", "30/min")
+HSIM_API_BULK_THROTTLE_RATE = os.environ.get("HSIM_API_BULK_THROTTLE_RATE", "600/min")
+# List endpoints: the largest page a client may ask for (?limit=); the default page size.
+HSIM_API_MAX_PAGE_SIZE = int(os.environ.get("HSIM_API_MAX_PAGE_SIZE", "500"))
+HSIM_API_PAGE_SIZE = int(os.environ.get("HSIM_API_PAGE_SIZE", "100"))
 # /bulk/value limits: values per request and request body size (larger -> 413, nothing read).
 HSIM_BULK_MAX_VALUES = int(os.environ.get("HSIM_BULK_MAX_VALUES", "50000"))
 HSIM_BULK_MAX_BYTES = int(os.environ.get("HSIM_BULK_MAX_BYTES", str(32 * 1024 * 1024)))
@@ -292,3 +330,10 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": ["stopped", "running", "error"],
     },
 }
+
+# Project Haystack HTTP API (/haystack/<org key>/<op>): SCRAM-SHA-256 logins issue authTokens
+# that expire; watches are bounded per user and per watch.
+HSIM_SCRAM_ITERATIONS = int(os.environ.get("HSIM_SCRAM_ITERATIONS", "10000"))
+HSIM_HAYSTACK_TOKEN_TTL_SECONDS = int(os.environ.get("HSIM_HAYSTACK_TOKEN_TTL_SECONDS", "86400"))
+HSIM_HAYSTACK_WATCH_MAX_IDS = int(os.environ.get("HSIM_HAYSTACK_WATCH_MAX_IDS", "2000"))
+HSIM_HAYSTACK_MAX_WATCHES_PER_USER = int(os.environ.get("HSIM_HAYSTACK_MAX_WATCHES_PER_USER", "50"))

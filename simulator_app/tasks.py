@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from .services import backfill, tick
-from .services.queue import enqueue_backfill, enqueue_tick
+from .services import backfill, fleets, recovery, tick
+from .services.queue import enqueue_backfill, enqueue_fleet, enqueue_tick
 
 # A backfill task works this long, then queues its own continuation: it stays well inside the
 # task time limits, and a worker restart loses at most one chunk (the job resumes from its cursor).
@@ -25,3 +25,18 @@ def backfill_simulator(job_id):
     if progress.status != "done":
         enqueue_backfill(job_id, on_commit=False)
     return progress.as_dict()
+
+
+@shared_task(name="simulator_app.tasks.recovery_probe", ignore_result=True)
+def recovery_probe():
+    """Beat's recovery probe: failed secondaries, and auto-resume after a primary outage."""
+    return recovery.run_probe()
+
+
+@shared_task(name="simulator_app.tasks.fleet_action", ignore_result=True)
+def fleet_action(fleet_id, verb, indexes=None, then_start=False):
+    """Grow, start, stop or delete a fleet in slices inside the task time limits."""
+    result = fleets.run_action(fleet_id, verb, indexes, then_start, BACKFILL_SLICE_SECONDS)
+    if result["more"]:
+        enqueue_fleet(fleet_id, verb, indexes, then_start, on_commit=False)
+    return result

@@ -5,11 +5,16 @@ the services' errors are mapped to their statuses here, so views never catch the
 
     ServiceError (PollerError, OrgError) 400, TransitionError / BusyError 409,
     InvalidRowsError 400, EntitiesNotVisible 403, Forbidden 403, NotVisible 404,
-    PrimaryDatabaseError 503 ("Primary database unavailable: ...", as the platform says).
+    PrimaryDatabaseError 503 ("Primary database unavailable: ...", as the platform says, naming
+    the value database by its key; the database's own error text goes to the log only: it can
+    carry SQL, table names and values), Django's RequestDataTooBig 413.
 """
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import serializers, status
@@ -86,8 +91,19 @@ def domain_response(exc):
     if isinstance(exc, NotVisible):
         return 404, body(str(exc) or "Not found.")
     if isinstance(exc, PrimaryDatabaseError):
-        log.error("primary value database failed: %s", exc)
-        return 503, body(f"Primary database unavailable: {exc}")
+        log.error("primary value database %r failed: %s", exc.db_key, exc,
+                  exc_info=exc.cause or exc)
+        return 503, body(f"Primary database unavailable: value database {exc.db_key!r} did"
+                         " not accept the write (nothing was written); the server log has"
+                         " the details")
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The project database is down (also while authenticating): unavailable, like
+        # /healthz, not a 500; its error text goes to the log only.
+        log.error("project database unavailable: %s", exc, exc_info=exc)
+        return 503, body("Project database unavailable; the server log has the details")
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, body(f"request body exceeds {limit} bytes")
     return None
 
 

@@ -14,6 +14,7 @@ from .fleets import Fleet, FleetMember
 from .haystack import HaystackAuthToken, HaystackWatch, ScramCredential, ScramHandshake
 from .orgs import Org
 from .pollers import PollerConfig, Simulator
+from .recovery import AutoResume
 from .state import SimulatorState
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "BackfillJob",
     "Entity",
     "EntityTag",
+    "Fleet",
+    "FleetMember",
     "Org",
     "OrgEntityPermission",
     "OrgMembership",

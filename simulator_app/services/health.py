@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..models import ActivityLog, SimulatorState
 from ..models.state import ERROR, RUNNING
 from ..storage.errors import describe
+from . import recovery
 from .errors import ServiceError
 from .simulator_config import spec_of
 from .value_databases import multi_writer
@@ -53,6 +54,18 @@ def probe(database):
     return None
 
 
+def timescaledb_of(database):
+    """{"status", "note"} for a PostgreSQL value database (why no hypertables, if TimescaleDB
+    is there but unusable); None for others or when it cannot be read."""
+    info = getattr(database, "timescaledb_info", None)
+    if info is None:
+        return None
+    try:
+        return info()
+    except Exception:
+        return None
+
+
 def value_database_status(org_key, probe_reachability=True):
     """Per value database: the storage layer's status (ok | lagging | error, lag, last error),
     plus `reachable` from a live probe. The storage layer knows the primary's status only
@@ -67,13 +80,21 @@ def value_database_status(org_key, probe_reachability=True):
         entries = []
         by_key = {db.key: db for db in writer.databases}
         for entry in writer.status(org_key):
-            if probe_reachability:
+            circuit_open = (entry.get("circuit") or {}).get("state") == "open"
+            if circuit_open:
+                # Never probe a secondary whose breaker is open: a hung one would cost this
+                # request its connect timeout; the recovery probe tries it in the background.
+                entry["reachable"] = False
+            elif probe_reachability:
                 error = probe(by_key[entry["key"]])
                 entry["reachable"] = error is None
                 if error is not None:
                     entry["status"], entry["last_error"] = "error", error
+                else:
+                    entry["timescaledb"] = timescaledb_of(by_key[entry["key"]])
             else:
                 entry["reachable"] = None
+            entry.setdefault("timescaledb", None)
             entries.append(entry)
         return entries
     finally:
@@ -127,6 +148,13 @@ def simulator_health(simulator, now=None):
     for name in ("database", "broker"):
         if not checks[name]["ok"]:
             reasons.append(f"{name} unreachable: {checks[name]['error']}")
+    notes = [f"value database {db['key']}: {db['timescaledb']['note']}"
+             for db in checks["value_databases"] if (db.get("timescaledb") or {}).get("note")]
+    resume = recovery.ticket_of(simulator.poller_id)
+    checks["auto_resume"] = resume
+    if resume and state.status == ERROR:
+        notes.append(f"resumes by itself once the primary answers (attempt "
+                     f"{resume['attempts'] + 1}, not before {resume['next_attempt_at']:%H:%M:%S} UTC)")
     for db in checks["value_databases"]:
         if db["status"] == "ok":
             continue
@@ -140,6 +168,7 @@ def simulator_health(simulator, now=None):
         "simulator_status": state.status,
         "checked_at": now,
         "reasons": reasons + warnings,
+        "notes": notes,
         "checks": checks,
     }
 

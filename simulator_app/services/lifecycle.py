@@ -4,7 +4,7 @@ from django.db import transaction
 
 from ..models import SimulatorEntity, SimulatorState
 from ..models.state import RUNNING, STOPPED
-from . import schedule
+from . import recovery, schedule
 from .activity import log_event
 from .errors import BusyError, TransitionError
 from .locks import simulator_lock
@@ -28,6 +28,7 @@ def start(simulator, run_first_tick=True):
         if state.status == RUNNING:
             raise TransitionError(f"simulator {simulator.poller_id} is already running")
         resumed_from = state.status
+        recovery.forget(simulator.poller_id)  # a person decided: no auto-resume pending
         state.status = RUNNING
         state.error_message = None
         state.save(update_fields=["status", "error_message", "updated_at"])
@@ -53,6 +54,7 @@ def stop(simulator, reason="requested"):
         state.status = STOPPED
         state.save(update_fields=["status", "updated_at"])
         schedule.disable(simulator.poller_id)
+        recovery.forget(simulator.poller_id)
         log_event(simulator.poller_id, "stop", f"Stopped ({reason})", reason=reason)
     return state
 
@@ -76,6 +78,7 @@ def reset(simulator, clear_data=False, wait_seconds=30):
             state.error_message = None
             state.save()
             schedule.disable(simulator.poller_id)
+            recovery.forget(simulator.poller_id)
             log_event(
                 simulator.poller_id,
                 "reset",

@@ -93,5 +93,8 @@ def simulator_metrics(simulator, now=None, probe_databases=True):
         "error_count_24h": ActivityLog.objects.filter(
             simulator_id=sim_id, event_type="error", timestamp__gte=now - WINDOW).count(),
         "backfill_rows": backfills.aggregate(rows=Sum("rows_written"))["rows"] or 0,
+        # Ticks that found the worker's clock ahead of the database's (services/clock.py).
+        "clock_skew_events_24h": ActivityLog.objects.filter(
+            simulator_id=sim_id, event_type="clock_skew", timestamp__gte=now - WINDOW).count(),
         "databases": value_database_status(simulator.org.key, probe_reachability=probe_databases),
     }

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .. import engine
@@ -16,7 +17,9 @@ from .value_databases import multi_writer
 
 
 def is_primary_failure(exc):
-    return isinstance(exc, PrimaryDatabaseError)
+    """The primary value database (or the project database holding it) failed: an outage
+    that auto-resume may recover from, unlike a bad configuration."""
+    return isinstance(exc, (PrimaryDatabaseError, OperationalError, InterfaceError))
 
 
 @dataclass
@@ -127,6 +130,11 @@ def spec_and_points(config_text):
     return spec, tuple(p.key for p in engine.catalogue(spec).points)
 
 
+class OrgGone(LookupError):
+    """The simulator's org is disabled or no longer exists: it must not generate
+    (services/org_deletion.py stops it)."""
+
+
 def load(simulator_id):
     simulator = Simulator.objects.select_related("org").filter(poller_id=simulator_id).first()
     if simulator is None:  # select_related joins the org: a poller without one lands here
@@ -136,11 +144,6 @@ def load(simulator_id):
     if simulator.org.disabled_ts is not None:
         raise OrgGone(f"simulator {simulator_id}: its org '{simulator.org.key}' is disabled")
     spec, points = spec_and_points(simulator.config)
-class OrgGone(LookupError):
-    """The simulator's org is disabled or no longer exists: it must not generate
-    (services/org_deletion.py stops it)."""
-
-
     state, _ = SimulatorState.objects.get_or_create(simulator_id=simulator_id)
     return SimulatorContext(
         simulator=simulator,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..models import Simulator
 from ..models.state import RUNNING
-from . import history_horizon, org_deletion, runtime
+from . import clock, history_horizon, org_deletion, recovery, runtime
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
@@ -54,6 +54,7 @@ def run_tick(simulator_id, now=None, cap=None):
             return record_load_failure(simulator_id, exc)
         if context.state.status != RUNNING:
             return TickResult(simulator_id, "not_running")
+        now = clock.trusted_now(simulator_id, now)  # never past the database's clock
         last_ts = context.state.last_run_timestamp
         window = due_window(last_ts, now, context.interval_seconds, cap,
                             earliest=history_horizon.catch_up_floor(last_ts, now))
@@ -123,16 +124,22 @@ def record_failure(context, start, end, exc, began):
     simulator_id = context.simulator.poller_id
     message = f"{type(exc).__name__}: {exc}"
     log.exception("simulator %s: generation of %s..%s failed", simulator_id, start, end)
+    primary = runtime.is_primary_failure(exc)
     with transaction.atomic():
         context.mark_error(message)
+        # A primary outage: resume by itself once the primary answers (HSIM_AUTO_RESUME).
+        resume_at = recovery.after_primary_failure(simulator_id, message) if primary else None
         log_event(
             simulator_id,
             "error",
-            f"Generation failed; simulator stopped in error: {message}",
+            f"Generation failed; simulator stopped in error: {message}" + (
+                f" (resumes by itself from {resume_at:%H:%M:%S} UTC once the primary answers)"
+                if resume_at else ""),
             start=from_epoch(start).isoformat(),
             end=from_epoch(end).isoformat(),
             error=message,
-            primary=runtime.is_primary_failure(exc),
+            primary=primary,
+            auto_resume_at=resume_at.isoformat() if resume_at else None,
         )
     return TickResult(
         simulator_id,

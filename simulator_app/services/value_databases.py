@@ -43,12 +43,16 @@ def open_database(config):
     options = {}
     if not config["url"].startswith("sqlite:"):
         options["chunk_interval"] = settings.HSIM_TIMESCALE_CHUNK_INTERVAL
+        options["connect_timeout"] = settings.HSIM_VALUE_DB_CONNECT_TIMEOUT
+        options["statement_timeout_ms"] = settings.HSIM_VALUE_DB_STATEMENT_TIMEOUT_MS
+        options["lock_timeout_ms"] = settings.HSIM_VALUE_DB_LOCK_TIMEOUT_MS
     return open_value_database(config["key"], config["url"], config["primary"], **options)
 
 
 def multi_writer():
     """A writer over every configured value database (connections open lazily)."""
-    return MultiDatabaseWriter([open_database(c) for c in value_database_configs()])
+    return MultiDatabaseWriter([open_database(c) for c in value_database_configs()],
+                               probe_after_s=settings.HSIM_SECONDARY_PROBE_SECONDS)
 
 
 def ensure_value_tables(org_key):

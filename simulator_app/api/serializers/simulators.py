@@ -80,6 +80,29 @@ class ActivityFilterSerializer(serializers.Serializer):
         return data
 
 
+class CircuitSerializer(serializers.Serializer):
+    """A secondary's circuit breaker: open = writes skip it until a probe sees it back."""
+
+    state = serializers.ChoiceField(choices=["closed", "open"])
+    opened_at = serializers.DateTimeField(allow_null=True)
+    next_probe_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True)
+    failures = serializers.IntegerField()
+    probes = serializers.IntegerField()
+
+
+class TimescaleSerializer(serializers.Serializer):
+    status = serializers.CharField(allow_null=True)
+    note = serializers.CharField(allow_null=True, help_text="Why no hypertables, if so.")
+
+
+class AutoResumeSerializer(serializers.Serializer):
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField()
+    resumed_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
 class DatabaseStatusSerializer(serializers.Serializer):
     key = serializers.CharField()
     primary = serializers.BooleanField()
@@ -90,6 +113,8 @@ class DatabaseStatusSerializer(serializers.Serializer):
     last_error = serializers.CharField(allow_null=True)
     last_error_at = serializers.DateTimeField(allow_null=True)
     last_success_at = serializers.DateTimeField(allow_null=True)
+    circuit = CircuitSerializer(allow_null=True, required=False)
+    timescaledb = TimescaleSerializer(allow_null=True, required=False)
 
 
 class LastRunSerializer(serializers.Serializer):
@@ -125,6 +150,8 @@ class MetricsSerializer(serializers.Serializer):
     window = MetricsWindowSerializer()
     error_count_24h = serializers.IntegerField()
     backfill_rows = serializers.IntegerField()
+    clock_skew_events_24h = serializers.IntegerField(
+        required=False, help_text="Ticks that found the worker's clock ahead of the database's.")
     databases = DatabaseStatusSerializer(many=True)
 
 
@@ -146,6 +173,7 @@ class HealthChecksSerializer(serializers.Serializer):
     database = CheckSerializer()
     broker = CheckSerializer()
     value_databases = DatabaseStatusSerializer(many=True)
+    auto_resume = AutoResumeSerializer(allow_null=True, required=False)
 
 
 class HealthSerializer(serializers.Serializer):
@@ -154,6 +182,8 @@ class HealthSerializer(serializers.Serializer):
     simulator_status = serializers.ChoiceField(choices=RUN_STATUSES)
     checked_at = serializers.DateTimeField()
     reasons = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="Facts that do not change the status.")
     checks = HealthChecksSerializer()
 
 

@@ -1,0 +1,1 @@
+"""hsim's Celery beat scheduler (django-celery-beat's DatabaseScheduler, extended)."""
