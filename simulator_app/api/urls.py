@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from .docs import swagger_ui
-from .views import bulk, health, pollers, router, simulators
+from .views import bulk, fleets, health, pollers, prometheus, readings, router, simulators
 
 api_router = DefaultRouter(use_regex_path=False)  # int converters: integer ids in the schema
 api_router.include_format_suffixes = False  # one URL per resource (JSON; HTML via Accept)
@@ -36,3 +36,4 @@ urlpatterns = [
     path("healthz", health.LivenessView.as_view(), name="healthz"),
     path("api/", include(api_router.urls)),
 ]
+    path("metrics", prometheus.metrics, name="prometheus-metrics"),  # Prometheus text

@@ -1,6 +1,8 @@
 """parse_spec: a dict in, a validated Spec out, or a SpecError listing every bad field."""
 
-from pydantic import ValidationError
+from typing import get_args
+
+from pydantic import BaseModel, ValidationError
 
 from .faults import BIAS_POINTS, FAULT_TARGETS
 from .layout import Layout
@@ -17,6 +19,50 @@ class SpecError(ValueError):
     def __str__(self):
         parts = [f"{e['field'] or '(spec)'}: {e['message']}" for e in self.errors]
         return "invalid building spec: " + "; ".join(parts)
+
+    def describe(self):
+        """The message for a file someone pointed us at: unknown fields are counted under
+        their parent with the fields that parent knows, never named (a file that is not a
+        spec would otherwise have its lines echoed back as field names)."""
+        unknown, parts = {}, []
+        for e in self.errors:
+            if e["message"] == UNKNOWN_FIELD:
+                parent = e["field"].rpartition(".")[0]
+                unknown[parent] = unknown.get(parent, 0) + 1
+            else:
+                parts.append(f"{e['field'] or '(spec)'}: {e['message']}")
+        for parent, count in unknown.items():
+            known = known_fields(parent)
+            hint = f"; known fields: {', '.join(known)}" if known else ""
+            plural = "s" if count > 1 else ""
+            parts.append(f"{parent or '(top level)'}: {count} unknown field{plural}{hint}")
+        return "invalid building spec: " + "; ".join(parts)
+
+
+UNKNOWN_FIELD = "unknown field"
+
+
+def known_fields(path):
+    """The field names the spec allows at a dotted path ("" = top level; list indexes skipped)."""
+    model = Spec
+    for part in path.split(".") if path else []:
+        if part.isdigit():
+            continue
+        field = model.model_fields.get(part)
+        model = None if field is None else _model_in(field.annotation)
+        if model is None:
+            return []
+    return sorted(model.model_fields)
+
+
+def _model_in(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def parse_spec(data):
@@ -51,7 +97,7 @@ def _field_errors(exc):
     for e in exc.errors():
         message = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            message = "unknown field"
+            message = UNKNOWN_FIELD
         errors.append({"field": ".".join(str(p) for p in e["loc"]), "message": message})
     return errors
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services.config_files import load_config_file
+from ...services.config_files import load_building_file
 from ...services.errors import ServiceError
 from ...services.orgs import check_org_key, get_or_create_org
 from ...services.simulator_config import parse_building
@@ -16,11 +16,20 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="org key (created if absent)")
         parser.add_argument("--name", required=True, help="simulator (poller) name")
         parser.add_argument("--config", help="building spec file, JSON or YAML (default building if omitted)")
-        parser.add_argument("--interval", type=int, help="interval in minutes (must divide a day)")
+        parser.add_argument(
+            "--interval", type=int,
+            help="interval in minutes (must divide a day); refused if --config states another",
+        )
 
     def handle(self, *args, org, name, config, interval, **options):
         try:
-            building = load_config_file(config) if config else None
+            building, stated = load_building_file(config) if config else (None, None)
+            if interval is not None and stated is not None and stated != interval:
+                # Neither silently wins: the user asked for two different things.
+                raise ValueError(
+                    f"--interval {interval} conflicts with interval_minutes: {stated} in"
+                    f" {config}; give one of them (or the same value)"
+                )
             # Validate everything before creating anything: bad input changes nothing.
             parse_building(building, validate_interval(interval))
             check_org_key(org)

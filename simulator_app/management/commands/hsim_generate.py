@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import engine
 from ...engine.clock import iso, window
+from ...services.config_files import load_state_file
 from .hsim_backfill import iso_datetime
 from .hsim_points import load_spec, quiet_on_closed_pipe
 
@@ -32,9 +33,9 @@ def read_state(path):
     if path is None:
         return None
     try:
-        return engine.State.from_dict(json.loads(Path(path).read_text()))
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
-        raise CommandError(f"cannot read state from {path}: {exc}", returncode=2) from None
+        return load_state_file(path)
+    except ValueError as exc:
+        raise CommandError(f"--state-in: {exc}", returncode=2) from None
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import engine
-from ...services.config_files import load_config_file
+from ...services.config_files import load_building_file
 
 
 def quiet_on_closed_pipe(handle):
@@ -37,16 +37,13 @@ def load_spec(path, seed=None):
     The file holds a building spec, or a simulator config {"building_config": spec, ...}.
     """
     try:
-        data = {} if path is None else load_config_file(path)
-        if "building_config" in data:
-            building = dict(data["building_config"] or {})
-            if "interval_minutes" in data:
-                building["interval_minutes"] = data["interval_minutes"]
-            data = building
+        data = {} if path is None else load_building_file(path)[0]
         if seed is not None:
             data = {**engine.parse_spec(data).to_dict(), "seed": seed}
         return engine.parse_spec(data)
-    except (ValueError, engine.SpecError) as exc:
+    except engine.SpecError as exc:
+        raise CommandError(exc.describe(), returncode=2) from None
+    except ValueError as exc:
         raise CommandError(str(exc), returncode=2) from None
 
 
