@@ -11,6 +11,7 @@ api_router = DefaultRouter(use_regex_path=False)  # int converters: integer ids 
 api_router.include_format_suffixes = False  # one URL per resource (JSON; HTML via Accept)
 api_router.register("simulators", router.SimulatorViewSet, basename="simulator")
 api_router.register("orgs", router.OrgViewSet, basename="org")
+api_router.register("fleets", fleets.FleetViewSet, basename="fleet")
 
 urlpatterns = [
     # db-service-layer contracts (no trailing slashes, as on the platform)
@@ -30,10 +31,17 @@ urlpatterns = [
          name="simulator-activity"),
     path("simulator/metrics/<int:id>", simulators.MetricsView.as_view(),
          name="simulator-metrics"),
+    # reading a simulator (services/points, history, labels, faults_runtime)
+    path("simulator/points/<int:id>", readings.PointsView.as_view(), name="simulator-points"),
+    path("simulator/equips/<int:id>", readings.EquipsView.as_view(), name="simulator-equips"),
+    path("simulator/history/<int:id>", readings.HistoryView.as_view(),
+         name="simulator-history"),
+    path("simulator/labels/<int:id>", readings.LabelsView.as_view(), name="simulator-labels"),
+    path("simulator/faults/<int:id>", readings.FaultsView.as_view(), name="simulator-faults"),
     # conventional REST resources, schema and docs
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="docs"),  # CSP-compatible (api/docs.py)
     path("healthz", health.LivenessView.as_view(), name="healthz"),
+    path("metrics", prometheus.metrics, name="prometheus-metrics"),  # Prometheus text
     path("api/", include(api_router.urls)),
 ]
-    path("metrics", prometheus.metrics, name="prometheus-metrics"),  # Prometheus text
