@@ -20,6 +20,7 @@ from .services.simulator_config import parse_building
 from .services.simulators import create_simulator, update_config, validate_interval
 from .services.value_databases import ensure_value_tables
 from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
+from . import admin_readings
 
 RECENT_EVENTS = 20
 
@@ -186,13 +187,18 @@ class SimulatorAdmin(PollerConfigAdmin):
     form = SimulatorForm
     list_display = ["poller_id", "poller_name", "org", "status", "run_status", "last_run"]
     list_filter = ["status"]
-    readonly_fields = ["poller_id", "created_at", "monitoring"]
+    readonly_fields = ["poller_id", "created_at", "links", "monitoring"]
     fieldsets = [
-        (None, {"fields": ["org", "poller_name", "config", "status", "poller_id", "created_at"]}),
+        (None, {"fields": ["org", "poller_name", "config", "status", "poller_id", "created_at",
+                           "links"]}),
         ("State, metrics and recent activity", {"fields": ["monitoring"]}),
     ]
     actions = ["start_simulators", "stop_simulators", "reset_simulators",
-               "reset_and_clear_simulators"]
+               "reset_and_clear_simulators", admin_readings.inject_fault]
+
+    @admin.display(description="links")
+    def links(self, obj):
+        return admin_readings.links(obj)
 
     @admin.display(description="run status")
     def run_status(self, obj):
