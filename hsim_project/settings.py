@@ -268,7 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "simulator_app.api.renderers.SafeBrowsableAPIRenderer",  # api/renderers.py
     ],
     # DRF's JSON parser with bounded nesting and per-view body sizes (api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["simulator_app.api.parsers.BoundedJSONParser"],

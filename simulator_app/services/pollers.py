@@ -5,6 +5,7 @@ import json
 from django.db import IntegrityError, connection, transaction
 
 from ..models import PollerConfig
+from . import json_text
 from .errors import FieldError
 
 POLLER_STATUSES = ("active", "inactive")
@@ -36,12 +37,15 @@ def normalise_config(config):
     """The `config` column is JSON text; accept a dict or a JSON string holding an object."""
     if isinstance(config, str):
         try:
-            config = json.loads(config)
-        except ValueError as exc:
-            raise PollerError("config", f"not valid JSON ({exc.msg})") from None
+            config = json_text.loads(config)
+        except json_text.JSONInputError as exc:
+            raise PollerError("config", str(exc)) from None
     if not isinstance(config, dict):
         raise PollerError("config", "must be a JSON object")
-    return config
+    try:
+        return json_text.check_depth(config)
+    except json_text.JSONInputError as exc:
+        raise PollerError("config", str(exc)) from None
 
 
 def create_poller(org, poller_type, poller_name, config, status="active", model=PollerConfig):

@@ -8,12 +8,16 @@ The spec's own `interval_minutes` is kept equal to the top-level one.
 import json
 
 from .. import engine
+from . import json_text
 from .errors import ServiceError
 
 
 def parse_building(building, interval_minutes=None):
     """Validate a building spec (None = the default building); field errors as ServiceError."""
     data = engine.default_spec().to_dict() if building is None else dict(building)
+    if json_text.too_deep(data):  # before any recursive walk over it (nul_path, the parser)
+        raise ServiceError({"building_config": f"nested deeper than {json_text.MAX_DEPTH}"
+                                               " levels"})
     where = nul_path(data)
     if where is not None:
         # PostgreSQL text cannot hold NUL: refuse it here rather than fail in provisioning.

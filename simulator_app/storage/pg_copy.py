@@ -23,6 +23,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from .errors import InvalidRowsError
+
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 COPY_TRAILER = struct.pack(">h", -1)
 PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 - 1970-01-01 in µs: where timestamp counts from
@@ -105,7 +107,7 @@ def _encode_group(rows, idx, numeric, key, decimals):
     n_status = len(rows.status_names) + 1
     status_code = key % n_status - 1
     has_n, has_b = divmod(key // n_status, 2)
-    status = None if status_code < 0 else rows.status_names[status_code].encode()
+    status = None if status_code < 0 else _utf8(rows.status_names[status_code])
     k = numeric["k"]
 
     fields = [("nf", ">i2"), ("eid_len", ">i4"), ("eid", ">i4"), ("ts_len", ">i4"),
@@ -184,8 +186,15 @@ def _encode_general(rows, idx, decimals):
 def _text_field(text):
     if text is None:
         return struct.pack(">i", -1)
-    data = text.encode()
+    data = _utf8(text)
     return struct.pack(">i", len(data)) + data
+
+
+def _utf8(text):
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # ValueRows refuses these; rows built unvalidated must too
+        raise InvalidRowsError("text holds a surrogate character (not valid unicode)") from None
 
 
 def numeric_from_decimal(value):

@@ -26,6 +26,18 @@ INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def storable_text(text):
+    """False for text UTF-8 cannot encode (a lone surrogate, which JSON's "\\ud800" yields):
+    every writer encodes UTF-8, so such rows are refused before anything is written."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def to_epoch_us(value):
     """A datetime (naive = UTC), ISO string, np.datetime64 or int (µs) as int µs since epoch UTC."""
     if value is None:
@@ -100,10 +112,15 @@ class ValueRows:
         for name in self.status_names:
             if not isinstance(name, str):
                 raise InvalidRowsError(f"status name {name!r} is not a string")
+            if not storable_text(name):
+                raise InvalidRowsError("status holds a surrogate character (not valid unicode)")
         if self.value_s is not None:
             for value in self.value_s:
                 if value is not None and not isinstance(value, str):
                     raise InvalidRowsError(f"value_s {value!r} is not a string")
+                if value is not None and not storable_text(value):
+                    raise InvalidRowsError(
+                        "value_s holds a surrogate character (not valid unicode)")
 
     # --- construction -------------------------------------------------------------------
 

@@ -1,10 +1,9 @@
 """The platform's PollerConfig shapes (db-service-layer, exactly): `config` is JSON text."""
 
-import json
-
 from rest_framework import serializers
 
 from ...models import PollerConfig
+from ...services import json_text
 from ...services.pollers import POLLER_STATUSES
 from .common import INT4_MAX, bad_characters
 
@@ -37,9 +36,9 @@ class PollerCreateSerializer(serializers.Serializer):
 
     def validate_config(self, value):
         try:
-            config = json.loads(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(f"not valid JSON ({exc})") from None
+            config = json_text.loads(value)
+        except json_text.JSONInputError as exc:
+            raise serializers.ValidationError(str(exc)) from None
         if not isinstance(config, dict):
             raise serializers.ValidationError("must be a JSON object")
         return config

@@ -15,6 +15,12 @@ from ..serializers.bulk import BulkValueRequestSerializer, WrittenValueSerialize
 @extend_schema(tags=["values (platform contract)"])
 class BulkValueView(APIView):
     @extend_schema(
+    throttle_classes = [BulkValueRateThrottle]
+
+    @property
+    def max_body_bytes(self):  # the parser's limit (api/parsers.py); read per request
+        return settings.HSIM_BULK_MAX_BYTES
+
         summary="Write values to every value database (primary first)",
         description=(
             "Upserts on (entity_id, ts); within a batch the last duplicate wins. Every entity"
@@ -22,7 +28,8 @@ class BulkValueView(APIView):
             " a member of it, else 403 and nothing is written. 503 when the primary database"
             " fails (nothing written); a failing secondary catches up later. Returns the rows"
             " written, one per (entity_id, ts), sorted by entity and time. At most"
-            " HSIM_BULK_MAX_VALUES values (default 50,000) per request, else 413."
+            " HSIM_BULK_MAX_VALUES values (default 50,000) and HSIM_BULK_MAX_BYTES (default"
+            " 32 MiB) per request, else 413."
         ),
         request=BulkValueRequestSerializer,
         responses={200: WrittenValueSerializer(many=True),
@@ -51,4 +58,5 @@ def check_size(request):
         length = 0
     if length > settings.HSIM_BULK_MAX_BYTES:
         raise PayloadTooLarge(
-            f"request body of {length} bytes exceeds {settings.HSIM_BULK_MAX_BYTES}")
+            f"request body of {length} bytes exceeds {settings.HSIM_BULK_MAX_BYTES} bytes:"
+            " split the batch")
