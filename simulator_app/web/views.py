@@ -1,12 +1,16 @@
 """The landing page and a simulator's dashboard.
 
-Both need the session login of the admin (anonymous users are sent to its login form and
-back); another org's simulator answers 404 like the API. The pages carry no data beyond a
+Both need a session login (anonymous users are sent to the login form and back); another
+org's simulator answers 404 like the API. The login form is the admin's own page and
+lockout (django-axes), but it lets in every active user: the admin's login admits staff only,
+and staff see every org, so org members would have no way in. The pages carry no data beyond a
 summary: the browser reads points, history and fault labels from the read API
 (/simulator/points|history|labels/{id}) with the same session, so what a chart shows is what
 the API returns.
 """
 
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,8 +19,27 @@ from django.urls import reverse
 
 from ..services import access, overview
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
 PAGE_SIZE = 50  # a fleet of thousands still answers a bounded page
+
+
+class LoginPage(auth_views.LoginView):
+    """Session login for every active user, on the admin's login template."""
+
+    template_name = "admin/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs),
+                "app_path": self.request.get_full_path(), "title": "Log in",
+                "site_header": "hsim", "site_title": "hsim"}
+
+    def get_default_redirect_url(self):
+        return reverse("web:landing")
+
+
+class LogoutPage(auth_views.LogoutView):
+    next_page = "web:login"
 
 
 def api_urls(poller_id):

@@ -43,11 +43,36 @@ def simulator(org):
     return create_simulator(org, "Annex", TINY, 15)
 
 
-def test_it_sends_anonymous_visitors_to_the_admin_login_and_back(client, simulator):
+def test_it_sends_anonymous_visitors_to_the_login_and_back(client, simulator):
     for url in ("/", f"/dashboard/simulators/{simulator.poller_id}/"):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+        assert response["Location"] == f"/login/?next={url}"
+
+
+def test_an_org_member_who_is_not_staff_logs_in_with_the_form(client, org, simulator):
+    user = member_of(org, "alice")
+    user.set_password("a-long-password")
+    user.save()
+    url = f"/dashboard/simulators/{simulator.poller_id}/"
+    page = client.get(f"/login/?next={url}").content.decode()
+    assert 'id="login-form"' in page and f'value="{url}"' in page
+    response = client.post(f"/login/?next={url}", {
+        "username": "alice", "password": "a-long-password", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    assert client.get(url).status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert client.get(url).status_code == 302
+
+
+def test_a_wrong_password_is_refused(client, org):
+    user = member_of(org, "alice")
+    user.set_password("a-long-password")
+    user.save()
+    response = client.post("/login/", {"username": "alice", "password": "nope-nope-nope"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert client.get("/").status_code == 302
 
 
 def test_the_landing_page_lists_only_the_users_simulators(client, org, other_org, simulator):
@@ -112,3 +137,12 @@ def test_the_vendored_chart_library_is_served_from_static(client, org):
     path = finders.find("web/vendor/uplot/uPlot.iife.min.js")
     assert path and "uPlot" in open(path, encoding="utf-8").read(200_000)
     assert finders.find("web/vendor/uplot/LICENSE")
+
+
+def test_the_admin_simulator_page_links_to_its_dashboard(admin_client, simulator):
+    page = admin_client.get(
+        reverse("admin:simulator_app_simulator_change", args=[simulator.pk])).content.decode()
+    assert f'href="/dashboard/simulators/{simulator.poller_id}/"' in page
+    dashboard = admin_client.get(f"/dashboard/simulators/{simulator.poller_id}/")
+    assert dashboard.status_code == 200  # staff see every org's simulators, as in the API
+    assert "admin page" in dashboard.content.decode()

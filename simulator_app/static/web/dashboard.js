@@ -367,6 +367,21 @@
     ctx.restore();
   }
 
+  function timeTicks(u, splits, axisIdx, space, incr) {
+    // 24-hour UTC clock; the date under the first tick of each day, dates alone for
+    // ranges of weeks, months alone for a year.
+    var prevDay = null;
+    return splits.map(function (t) {
+      var s = isoSeconds(t);
+      var day = s.slice(5, 10);
+      if (incr >= 28 * DAY) { return s.slice(0, 7); }
+      if (incr >= DAY) { return day; }
+      var label = s.slice(11, 16);
+      if (day !== prevDay) { label += "\n" + day; prevDay = day; }
+      return label;
+    });
+  }
+
   function plotWidth(node) {
     return Math.max(280, Math.floor(node.getBoundingClientRect().width) - 4);
   }
@@ -398,7 +413,7 @@
         y: chart.bool ? { range: [-0.05, 1.05] } : {}
       },
       axes: [
-        { stroke: "#555", grid: { stroke: "#eee" } },
+        { stroke: "#555", grid: { stroke: "#eee" }, values: timeTicks },
         { stroke: "#555", grid: { stroke: "#eee" }, size: 56,
           values: chart.bool && !range.rollup ?
             function (u, vals) { return vals.map(function (v) { return v === 1 ? "on" : v === 0 ? "off" : ""; }); } :
@@ -427,6 +442,7 @@
 
   function currentTable(section) {
     var details = el("details", "current");
+    details.open = section.points.length <= 16;
     details.appendChild(el("summary", null, "Current values (" + section.points.length + ")"));
     var table = el("table");
     var head = el("tr");
