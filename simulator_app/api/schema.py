@@ -12,7 +12,8 @@ ERROR_DESCRIPTIONS = {
     409: "Not allowed in the simulator's current state, or it is busy.",
     413: "Too many values or too large a body; nothing was read.",
     415: "Send application/json.",
-    429: "Too many control actions; retry after the Retry-After header's seconds.",
+    429: "Too many requests of this kind (throttled), or an org's queued backfill work is at"
+         " its quota; retry after the Retry-After header's seconds, or once it drains.",
     503: "The primary value database is unavailable; nothing was written.",
 }
 

@@ -1,7 +1,10 @@
-"""Throttling of control actions (start, stop, reset, configuration changes).
+"""Throttles on the requests that cause work: control actions, creations, bulk writes.
 
 DRF's ScopedRateThrottle copies its rates into a class attribute at import, so a changed
-setting never takes effect; this one reads `HSIM_API_CONTROL_THROTTLE_RATE` per request.
+setting never takes effect; these read their setting (`rate_setting`) per request. "" or
+"none" switches one off. Counters live in the default cache, per user (or client address for
+an anonymous request): shared by every web process where the cache is Redis (settings.py
+derives one from a redis:// broker unless HSIM_CACHE_URL says otherwise).
 Reads are never throttled here: monitoring polls them.
 """
 
@@ -10,11 +13,12 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class ControlRateThrottle(SimpleRateThrottle):
-    scope = "simulator_control"
+class SettingRateThrottle(SimpleRateThrottle):
+    scope = None
+    rate_setting = None
 
     def get_rate(self):
-        rate = (getattr(settings, "HSIM_API_CONTROL_THROTTLE_RATE", "") or "").strip()
+        rate = (getattr(settings, self.rate_setting, "") or "").strip()
         return None if rate.lower() in ("", "none", "off") else rate
 
     def get_cache_key(self, request, view):
@@ -25,3 +29,24 @@ class ControlRateThrottle(SimpleRateThrottle):
         if request.method in SAFE_METHODS:
             return True
         return super().allow_request(request, view)
+
+
+class ControlRateThrottle(SettingRateThrottle):
+    """Start, stop, reset, configuration changes and backfill requests."""
+
+    scope = "simulator_control"
+    rate_setting = "HSIM_API_CONTROL_THROTTLE_RATE"
+
+
+class CreateRateThrottle(SettingRateThrottle):
+    """Creating simulators and pollers (each provisions entities: real work)."""
+
+    scope = "poller_create"
+    rate_setting = "HSIM_API_CREATE_THROTTLE_RATE"
+
+
+class BulkValueRateThrottle(SettingRateThrottle):
+    """POST /bulk/value (each request may carry up to HSIM_BULK_MAX_VALUES values)."""
+
+    scope = "bulk_value"
+    rate_setting = "HSIM_API_BULK_THROTTLE_RATE"

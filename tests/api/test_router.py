@@ -43,7 +43,9 @@ def test_a_bad_simulator_is_a_400_that_creates_nothing(api, org, change, field, 
 
 def test_it_lists_and_retrieves_only_the_callers_simulators(api, simulator, other_org):
     create_simulator(other_org, "Elsewhere", SMALL_BUILDING, 15)
-    assert [s["poller_id"] for s in api.get("/api/simulators/").json()] == [simulator.poller_id]
+    listed = api.get("/api/simulators/").json()
+    assert [s["poller_id"] for s in listed["results"]] == [simulator.poller_id]
+    assert listed["count"] == 1 and listed["next"] is None
     body = api.get(f"/api/simulators/{simulator.poller_id}/").json()
     assert body["name"] == "Annex" and body["org_id"] == simulator.org_id
 
@@ -73,6 +75,6 @@ def test_delete_unschedules_and_hides_the_simulator(api, simulator):
 
 
 def test_orgs_lists_the_callers_organisations(api, org, other_org):
-    assert [o["id"] for o in api.get("/api/orgs/").json()] == [org.id]
+    assert [o["id"] for o in api.get("/api/orgs/").json()["results"]] == [org.id]
     assert api.get(f"/api/orgs/{org.id}/").json()["value_table"] == org.value_table
     assert_error(api.get(f"/api/orgs/{other_org.id}/"), 404)

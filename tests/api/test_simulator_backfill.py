@@ -23,7 +23,7 @@ def test_it_queues_a_backfill_job_after_commit(api, simulator, django_capture_on
     assert len(queued) == 1  # the task is sent only once the job is committed
     # What the task will do, done here: the job completes and the listing shows it.
     assert backfill.run_job(job.id).status == "done"
-    listed = api.get(url(simulator)).json()
+    listed = api.get(url(simulator)).json()["results"]
     assert listed[0]["id"] == job.id and listed[0]["status"] == "done"
     assert listed[0]["rows_written"] > 24 * 10  # every point of 24 intervals, bar dropouts
 
@@ -56,4 +56,4 @@ def test_the_router_queues_and_lists_backfills_too(api, simulator):
     response = api.post(base, {"start": "2026-03-01T00:00:00Z", "end": "2026-03-01T01:00:00Z"},
                         format="json")
     assert response.status_code == 202, response.content
-    assert [job["id"] for job in api.get(base).json()] == [response.json()["id"]]
+    assert [job["id"] for job in api.get(base).json()["results"]] == [response.json()["id"]]

@@ -10,17 +10,18 @@ from ..errors import PayloadTooLarge
 from ..permissions import org_from_body
 from ..schema import errors
 from ..serializers.bulk import BulkValueRequestSerializer, WrittenValueSerializer
+from ..throttles import BulkValueRateThrottle
 
 
 @extend_schema(tags=["values (platform contract)"])
 class BulkValueView(APIView):
-    @extend_schema(
     throttle_classes = [BulkValueRateThrottle]
 
     @property
     def max_body_bytes(self):  # the parser's limit (api/parsers.py); read per request
         return settings.HSIM_BULK_MAX_BYTES
 
+    @extend_schema(
         summary="Write values to every value database (primary first)",
         description=(
             "Upserts on (entity_id, ts); within a batch the last duplicate wins. Every entity"
@@ -33,7 +34,7 @@ class BulkValueView(APIView):
         ),
         request=BulkValueRequestSerializer,
         responses={200: WrittenValueSerializer(many=True),
-                   **errors(400, 401, 403, 413, 415, 503)},
+                   **errors(400, 401, 403, 413, 415, 429, 503)},
     )
     def post(self, request):
         check_size(request)

@@ -12,6 +12,7 @@ from ...services import backfill, health, lifecycle, metrics
 from ...services.queue import enqueue_backfill
 from ...services.simulator_config import spec_of
 from ...services.simulators import update_config
+from ..pagination import LimitOffsetPage, page_response
 from ..schema import CONTROL, READ, errors, responses
 from ..serializers.simulators import (
     ActivityFilterSerializer, ActivitySerializer, BackfillJobSerializer,
@@ -118,9 +119,9 @@ def post_backfill(request, simulator):
     return Response(BackfillJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-def get_backfills(request, simulator):
-    jobs = BackfillJob.objects.filter(simulator=simulator)[:50]
-    return Response(BackfillJobSerializer(jobs, many=True).data)
+def get_backfills(request, view, simulator):
+    jobs = BackfillJob.objects.filter(simulator=simulator).order_by("-created_at", "-id")
+    return page_response(request, view, jobs, BackfillJobSerializer, LimitOffsetPage)
 
 
 def get_health(request, simulator):
@@ -184,6 +185,6 @@ SCHEMAS = {
         "Queue a backfill of [start, end): the rows live ticks produce for that window",
         BackfillJobSerializer, CONTROL, request=BackfillRequestSerializer, ok_status=202),
     "backfills": extend_schema(
-        summary="A simulator's backfill jobs, newest first (at most 50)",
-        responses={200: BackfillJobSerializer(many=True), **errors(*READ)}),
+        summary="A simulator's backfill jobs, newest first (one page: ?limit=&offset=)",
+        responses={200: BackfillJobSerializer(many=True), **errors(400, *READ)}),
 }

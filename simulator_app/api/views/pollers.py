@@ -10,21 +10,25 @@ from ...models import Simulator
 from ...services import access
 from ...services.pollers import create_poller
 from ...services.simulators import create_simulator
+from ..pagination import ContractListPage, page_response
 from ..permissions import org_from_body
 from ..schema import READ, WRITE, errors, responses
 from ..serializers.pollers import (
     PollerConfigSerializer, PollerCreateSerializer, PollerTypeQuerySerializer,
 )
+from ..throttles import CreateRateThrottle
 
 
 @extend_schema(tags=["pollers (platform contract)"])
 class OrgPollersView(APIView):
-    @extend_schema(summary="Active pollers of an org",
-                   responses=responses(PollerConfigSerializer(many=True), *READ))
+    pagination_class = ContractListPage
+
+    @extend_schema(summary="Active pollers of an org (one page: X-Total-Count, Link headers)",
+                   responses=responses(PollerConfigSerializer(many=True), 400, *READ))
     def get(self, request, org_id):
         org = access.get_org(request.user, org_id)
-        pollers = access.visible_pollers(request.user).filter(org=org)
-        return Response(PollerConfigSerializer(pollers, many=True).data)
+        pollers = access.visible_pollers(request.user).filter(org=org).order_by("id")
+        return page_response(request, self, pollers, PollerConfigSerializer)
 
 
 @extend_schema(tags=["pollers (platform contract)"])
@@ -37,6 +41,9 @@ class PollerView(APIView):
 
 @extend_schema(tags=["pollers (platform contract)"])
 class PollersView(APIView):
+    pagination_class = ContractListPage
+    throttle_classes = [CreateRateThrottle]  # POST only: reads are never throttled
+
     @extend_schema(summary="Active pollers of a type (in your organisations)",
                    parameters=[PollerTypeQuerySerializer],
                    responses={200: PollerConfigSerializer(many=True), **errors(400, 401)})
@@ -45,11 +52,11 @@ class PollersView(APIView):
         query.is_valid(raise_exception=True)
         pollers = access.visible_pollers(request.user).filter(
             poller_type=query.validated_data["type"])
-        return Response(PollerConfigSerializer(pollers, many=True).data)
+        return page_response(request, self, pollers.order_by("id"), PollerConfigSerializer)
 
     @extend_schema(summary="Register a poller; a simulator is validated and provisioned",
                    request=PollerCreateSerializer,
-                   responses=responses(PollerConfigSerializer, *WRITE))
+                   responses=responses(PollerConfigSerializer, *WRITE, 429))
     def post(self, request):
         serializer = PollerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

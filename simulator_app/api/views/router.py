@@ -9,21 +9,21 @@ from rest_framework.response import Response
 from ...models import Org, Simulator
 from ...services import access
 from ...services.simulators import create_simulator, delete_simulator
-from ..pagination import ActivityPagination
+from ..pagination import ActivityPagination, LimitOffsetPage
 from ..permissions import org_from_body
 from ..schema import READ, WRITE, responses
 from ..serializers.simulators import SimulatorCreateSerializer, SimulatorSerializer
-from ..throttles import ControlRateThrottle
+from ..throttles import ControlRateThrottle, CreateRateThrottle
 from . import operations as ops
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Simulators of your organisations",
-                       responses=responses(SimulatorSerializer(many=True), 401)),
+    list=extend_schema(summary="Simulators of your organisations (one page)",
+                       responses=responses(SimulatorSerializer(many=True), 400, 401)),
     retrieve=extend_schema(summary="One simulator", responses=responses(SimulatorSerializer, *READ)),
     create=extend_schema(summary="Create a simulator (validates the spec, provisions entities)",
                          request=SimulatorCreateSerializer,
-                         responses=responses(SimulatorSerializer, *WRITE, status=201)),
+                         responses=responses(SimulatorSerializer, *WRITE, 429, status=201)),
     destroy=extend_schema(summary="Delete: unschedule and mark inactive (data stays)",
                           responses=responses(None, 401, 403, 404, status=204)),
 )
@@ -33,7 +33,7 @@ class SimulatorViewSet(viewsets.GenericViewSet):
     lookup_value_converter = "int"
     queryset = Simulator.objects.none()  # access decides per request (get_queryset)
     serializer_class = SimulatorSerializer
-    pagination_class = None
+    pagination_class = LimitOffsetPage
 
     def get_queryset(self):
         return access.visible_pollers(self.request.user, model=Simulator)
@@ -44,10 +44,13 @@ class SimulatorViewSet(viewsets.GenericViewSet):
 
     def get_throttles(self):
         controls = ("start", "stop", "reset", "state", "change_state", "backfill")
+        if self.action == "create":
+            return [CreateRateThrottle()]
         return [ControlRateThrottle()] if self.action in controls else super().get_throttles()
 
     def list(self, request):
-        return Response([ops.simulator_data(s) for s in self.get_queryset()])
+        page = self.paginate_queryset(self.get_queryset().order_by("poller_id"))
+        return self.get_paginated_response([ops.simulator_data(s) for s in page])
 
     def retrieve(self, request, poller_id):
         return Response(SimulatorSerializer(ops.simulator_data(self.get_object())).data)
@@ -107,9 +110,9 @@ class SimulatorViewSet(viewsets.GenericViewSet):
         return ops.get_activity(request, self, self.get_object())
 
     @ops.SCHEMAS["backfills"]
-    @action(detail=True, methods=["get"], url_path="backfill")
+    @action(detail=True, methods=["get"], url_path="backfill", pagination_class=LimitOffsetPage)
     def backfills(self, request, poller_id):
-        return ops.get_backfills(request, self.get_object())
+        return ops.get_backfills(request, self, self.get_object())
 
     @ops.SCHEMAS["post_backfill"]
     @backfills.mapping.post
@@ -129,7 +132,8 @@ class OrgSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your organisations", responses=responses(OrgSerializer(many=True), 401)),
+    list=extend_schema(summary="Your organisations (one page)",
+                       responses=responses(OrgSerializer(many=True), 400, 401)),
     retrieve=extend_schema(summary="One of your organisations", responses=responses(OrgSerializer, *READ)),
 )
 @extend_schema(tags=["orgs"])
@@ -137,10 +141,10 @@ class OrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = OrgSerializer
     queryset = Org.objects.none()
     lookup_value_converter = "int"
-    pagination_class = None
+    pagination_class = LimitOffsetPage
 
     def get_queryset(self):
-        return access.visible_orgs(self.request.user)
+        return access.visible_orgs(self.request.user).order_by("id")
 
     def get_serializer_context(self):
         roles = {} if self.request.user.is_anonymous else access.roles_of(self.request.user)

@@ -5,7 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from ...services import access
-from ..pagination import ActivityPagination
+from ..pagination import ActivityPagination, LimitOffsetPage
 from ..throttles import ControlRateThrottle
 from . import operations as ops
 
@@ -72,11 +72,12 @@ class ActivityView(GenericAPIView, SimulatorView):
         return ops.get_activity(request, self, self.simulator(id))
 
 
-
 class BackfillView(ControlView):
+    pagination_class = LimitOffsetPage  # the GET list (schema and ops.get_backfills)
+
     @ops.SCHEMAS["backfills"]
     def get(self, request, id):
-        return ops.get_backfills(request, self.simulator(id))
+        return ops.get_backfills(request, self, self.simulator(id))
 
     @ops.SCHEMAS["post_backfill"]
     def post(self, request, id):
