@@ -18,4 +18,4 @@ RUN useradd --system --home /app hsim \
 USER hsim
 
 EXPOSE 8000
-CMD ["gunicorn", "hsim_project.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "60"]
+CMD ["gunicorn", "hsim_project.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "60", "--no-control-socket"]

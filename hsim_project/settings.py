@@ -29,7 +29,8 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "hsim-insecure-development-key-change-me")
+# Empty counts as missing; web, worker and Flower refuse this default when DEBUG is off.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "hsim-insecure-development-key-change-me"
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
