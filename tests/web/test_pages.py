@@ -139,7 +139,7 @@ def test_the_vendored_chart_library_is_served_from_static(client, org):
     assert finders.find("web/vendor/uplot/LICENSE")
 
 
-def test_the_admin_simulator_page_links_to_its_dashboard(admin_client, simulator):
+def test_the_admin_pages_dashboard_link_opens_the_dashboard_for_staff(admin_client, simulator):
     page = admin_client.get(
         reverse("admin:simulator_app_simulator_change", args=[simulator.pk])).content.decode()
     assert f'href="/dashboard/simulators/{simulator.poller_id}/"' in page
