@@ -140,6 +140,16 @@ HSIM_ORG_QUEUED_INTERVAL_QUOTA = int(os.environ.get("HSIM_ORG_QUEUED_INTERVAL_QU
 # Most buildings one fleet holds (simulator_app.services.fleets).
 HSIM_FLEET_MAX_SIZE = int(os.environ.get("HSIM_FLEET_MAX_SIZE", "20000"))
 
+# Django's PBKDF2-SHA256 hashes, plus the Haystack SCRAM verifier of each password that is set
+# (simulator_app/haystack/credentials.py); the other hashers verify older hashes as usual.
+PASSWORD_HASHERS = [
+    "simulator_app.haystack.credentials.ScramPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     # not a check: stores the Haystack SCRAM verifier whenever a password is set
     {"NAME": "simulator_app.haystack.credentials.ScramCredentialHook"},

@@ -19,6 +19,7 @@ from .services.pollers import PollerError, create_poller, normalise_config
 from .services.simulator_config import parse_building
 from .services.simulators import create_simulator, update_config, validate_interval
 from .services.value_databases import ensure_value_tables
+from . import admin_fleets  # noqa: F401  (fleets: define, start, stop, delete)
 from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
 from . import admin_readings
 

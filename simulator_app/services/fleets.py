@@ -7,6 +7,8 @@ of one transaction each (a crash loses at most the batch in flight, and the next
 finishes the job).
 """
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 
@@ -62,12 +64,28 @@ def define_fleet(org, name, size, template=None, seed=0, interval_minutes=None, 
     return fleet
 
 
-def grow(fleet, batch_size=50, on_batch=None):
+class Budget:
+    """A time budget for a slice of fleet work: a task does what fits, then queues the rest
+    (every action is idempotent, so the next slice continues where this one stopped)."""
+
+    def __init__(self, seconds=None):
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.exhausted = False
+
+    def spent(self):
+        self.exhausted = self.deadline is not None and time.monotonic() >= self.deadline
+        return self.exhausted
+
+
+def grow(fleet, batch_size=50, on_batch=None, budget=None):
     """Create the members the fleet lacks (indexes below `fleet.size`); returns how many."""
+    budget = budget or Budget()
     have = set(fleet.members.values_list("index", flat=True))
     missing = [i for i in range(fleet.size) if i not in have]
     created = 0
     for at in range(0, len(missing), batch_size):
+        if budget.spent():
+            break
         batch = missing[at:at + batch_size]
         _create_batch(fleet, batch)
         created += len(batch)
@@ -117,10 +135,42 @@ def members(fleet, indexes=None):
     return [by_id[i] for i in ids if i in by_id]
 
 
-def start(fleet, indexes=None):
+def _running_ids(fleet):
+    return set(SimulatorState.objects.filter(
+        simulator_id__in=fleet.members.values("simulator_id"), status=RUNNING,
+    ).values_list("simulator_id", flat=True))
+
+
+def running_count(fleet):
+    return len(_running_ids(fleet))
+
+
+def run_action(fleet_id, verb, indexes=None, then_start=False, seconds=None):
+    """One slice of what the fleet task does: grow (then maybe start), start, stop or
+    delete. `more` says the budget ran out and the task should queue the rest."""
+    fleet = Fleet.objects.filter(pk=fleet_id).first()
+    if fleet is None:
+        return {"fleet": fleet_id, verb: 0, "more": False, "detail": "fleet is gone"}
+    budget = Budget(seconds)
+    if verb == "grow":
+        done = {"grow": grow(fleet, budget=budget)}
+        if then_start and not budget.exhausted:
+            done["start"] = start(fleet, budget=budget)
+    else:
+        done = {verb: ACTIONS[verb](fleet, indexes, budget=budget)}
+    return {"fleet": fleet_id, **done, "more": budget.exhausted}
+
+
+def start(fleet, indexes=None, budget=None):
     """Start every stopped (or failed) member; returns how many started."""
+    budget = budget or Budget()
     started = 0
+    running = _running_ids(fleet)
     for sim in members(fleet, indexes):
+        if sim.poller_id in running:
+            continue
+        if budget.spent():
+            break
         try:
             lifecycle.start(sim)
             started += 1
@@ -129,25 +179,31 @@ def start(fleet, indexes=None):
     return started
 
 
-def stop(fleet, indexes=None):
+def stop(fleet, indexes=None, budget=None):
+    budget = budget or Budget()
     stopped = 0
-    running = set(SimulatorState.objects.filter(status=RUNNING).values_list("simulator_id",
-                                                                            flat=True))
+    running = _running_ids(fleet)
     for sim in members(fleet, indexes):
-        if sim.poller_id in running:
+        if sim.poller_id in running and not budget.spent():
             lifecycle.stop(sim)
             stopped += 1
     return stopped
 
 
-def delete(fleet, indexes=None):
+def delete(fleet, indexes=None, budget=None):
     """Delete members (their schedules go, entities and data stay); the whole fleet's row
     goes too when no index is named."""
+    budget = budget or Budget()
     deleted = 0
     for sim in members(fleet, indexes):
+        if budget.spent():
+            return deleted
         simulators.delete_simulator(sim)
         deleted += 1
     if indexes is None:
         fleet.delete()  # and its member rows; the simulators stay, inactive
     # A deleted member keeps its row (so `grow` does not make it again) and is inactive.
     return deleted
+
+
+ACTIONS = {"start": start, "stop": stop, "delete": delete}
