@@ -77,9 +77,12 @@ class TcpProxy:
     def _close_listener(self):
         if self._listener is not None:
             try:
-                self._listener.close()
+                # shutdown first: close() alone leaves a socket that another thread is
+                # blocked accepting on still listening (Linux)
+                self._listener.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            self._listener.close()
             self._listener = None
 
     def _drop_all(self):
