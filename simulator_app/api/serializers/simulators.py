@@ -5,6 +5,7 @@ from rest_framework import serializers
 from ...models import ActivityLog, BackfillJob
 from ...models.activity import EVENT_TYPES
 from ...models.state import STATUS_CHOICES
+from ..fields import TimeField
 from .common import INT4_MAX, BuildingConfigField, interval_field
 
 RUN_STATUSES = [value for value, _ in STATUS_CHOICES]
@@ -39,8 +40,9 @@ class StateUpdateSerializer(serializers.Serializer):
 
 
 class BackfillRequestSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="ISO-8601; aligned down to the interval")
-    end = serializers.DateTimeField(help_text="ISO-8601, exclusive; capped at now")
+    start = TimeField(help_text="ISO-8601 (no offset: UTC; a date: midnight UTC); aligned down"
+                                " to the interval")
+    end = TimeField(help_text="ISO-8601 like start, exclusive; capped at now")
 
 
 class BackfillJobSerializer(serializers.ModelSerializer):

@@ -1,23 +1,20 @@
 """Backfill a simulator's history: chunked, resumable, the same rows live ticks produce."""
 
-from datetime import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ...models import Simulator
 from ...services import backfill
 from ...services.errors import ServiceError
+from ...services.times import EXAMPLE, parse_time
 
 
-def iso_datetime(value):
+def time_argument(name, value):
+    """--start/--end by the one rule for times (services.times); CommandError(2) otherwise."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not an ISO-8601 date/time: {value}") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{value} has no time zone; add Z for UTC")
-    return parsed
+        return parse_time(value)
+    except ValueError as exc:
+        raise CommandError(f"--{name}: {exc}", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -25,18 +22,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("simulator_id", type=int, help="the simulator's poller_id")
-        parser.add_argument("--start", required=True, help="ISO-8601, e.g. 2026-01-01T00:00Z")
-        parser.add_argument("--end", required=True, help="ISO-8601, exclusive")
-        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--start", required=True, help=f"ISO-8601, no offset meaning UTC ({EXAMPLE})"
+        )
+        parser.add_argument("--end", required=True, help="like --start, exclusive")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument(
             "--chunked", action="store_true",
-            help="commit every chunk even for a fresh simulator (slower, resumable mid-way)",
+            help="commit every chunk even for a fresh simulator on PostgreSQL (slower, resumable"
+            " mid-way); SQLite always commits in short chunks",
         )
 
     def handle(self, *args, simulator_id, start, end, no_progress, chunked, **options):
         try:
             simulator = Simulator.objects.get(poller_id=simulator_id)
-            job = backfill.create_job(simulator, iso_datetime(start), iso_datetime(end))
+            window = time_argument("start", start), time_argument("end", end)
+            job = backfill.create_job(simulator, *window)
         except Simulator.DoesNotExist:
             raise CommandError(f"no simulator with id {simulator_id}", returncode=2) from None
         except (ServiceError, ValueError) as exc:

@@ -16,17 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from ... import engine
 from ...engine.clock import iso, window
 from ...services.config_files import load_state_file
-from .hsim_backfill import iso_datetime
+from ...services.times import EXAMPLE
+from .hsim_backfill import time_argument
 from .hsim_points import load_spec, quiet_on_closed_pipe
 
 CHUNK_DAYS = 31  # generate and write a month at a time: memory stays flat for long windows
-
-
-def parse_time(value):
-    try:
-        return iso_datetime(value)
-    except ValueError as exc:
-        raise CommandError(str(exc), returncode=2) from None
 
 
 def read_state(path):
@@ -43,8 +37,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--config", help="building spec, JSON or YAML (default building)")
-        parser.add_argument("--start", required=True, help="ISO-8601, e.g. 2026-01-01T00:00:00Z")
-        parser.add_argument("--end", required=True, help="ISO-8601, exclusive")
+        parser.add_argument(
+            "--start", required=True, help=f"ISO-8601, no offset meaning UTC ({EXAMPLE})"
+        )
+        parser.add_argument("--end", required=True, help="like --start, exclusive")
         parser.add_argument("--seed", type=int, help="override the spec's seed")
         parser.add_argument("--state-in", help="engine state JSON to continue from")
         parser.add_argument("--state-out", help="write the engine state after `end` here")
@@ -54,7 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, config=None, start, end, seed=None, state_in=None, state_out=None,
                labels=False, **options):
         spec = load_spec(config, seed)
-        start, end = parse_time(start), parse_time(end)
+        start, end = time_argument("start", start), time_argument("end", end)
         try:
             if labels:
                 return self.write_labels(engine.labels(spec, start, end))
