@@ -5,8 +5,6 @@ inline; the page's one inline <style> block is allowed by its hash, computed fro
 installed template so an upgrade of drf-spectacular keeps it right.
 """
 
-import base64
-import hashlib
 import re
 from pathlib import Path
 
@@ -14,16 +12,15 @@ import drf_spectacular
 from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from .csp import style_hash_source
+
 TEMPLATE = Path(drf_spectacular.__file__).parent / "templates/drf_spectacular/swagger_ui.html"
 
 
 def inline_style_sources(template=TEMPLATE):
     """CSP hash sources of the template's inline <style> blocks."""
     blocks = re.findall(r"<style>(.*?)</style>", template.read_text(), flags=re.S)
-    return [
-        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
-        for b in blocks
-    ]
+    return [style_hash_source(b) for b in blocks]
 
 
 swagger_ui = csp_update({"style-src": inline_style_sources()})(
