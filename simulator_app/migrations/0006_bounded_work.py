@@ -1,11 +1,14 @@
-"""Reserved slot in the migration chain (round 2): filled by the work it is named after.
+"""Bounded work (issue 9): backfill admission looks up a simulator's queued jobs (overlap, the
+org's quota of queued intervals) on every backfill request; index them."""
 
-Round-2 work proceeds in parallel; a fixed linear chain keeps one leaf node at every moment.
-"""
-
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("simulator_app", "0005_hashed_tokens")]
-    operations = []
+    operations = [
+        migrations.AddIndex(
+            model_name="backfilljob",
+            index=models.Index(fields=["simulator", "status"], name="backfill_sim_status"),
+        ),
+    ]

@@ -46,6 +46,9 @@ class BackfillJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Admission (services.backfill_admission) looks up a simulator's queued jobs on every
+        # backfill request: overlap and the org's quota.
+        indexes = [models.Index(fields=["simulator", "status"], name="backfill_sim_status")]
 
     def __str__(self):
         return f"backfill {self.id} of simulator {self.simulator_id}: {self.status}"
