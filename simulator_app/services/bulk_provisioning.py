@@ -91,14 +91,32 @@ def _tag_row(entity_id, tag_id, columns):
     return row
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _text(value):
+    """One field in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _copy(cursor, model, columns, rows):
+def _copy(cursor, model, columns, rows, chunk=20_000):
+    """COPY rows in text format, written in large blocks: a building's ~7,200 tag rows cost
+    a few milliseconds of Python instead of a write_row call each."""
     if not rows:
         return
     sql = f"COPY {_table(model)} ({', '.join(columns)}) FROM STDIN"
     with cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for at in range(0, len(rows), chunk):
+            copy.write("".join(
+                "\t".join(map(_text, row)) + "\n" for row in rows[at:at + chunk]
+            ))
