@@ -79,7 +79,13 @@ def get_poller(user, poller_id, model=PollerConfig):
 
 
 def get_simulator(user, poller_id, write=False):
-    simulator = get_poller(user, poller_id, model=Simulator)
+    simulator = visible_pollers(user, Simulator).filter(poller_id=poller_id).first()
+    if simulator is None:
+        other = visible_pollers(user).filter(poller_id=poller_id).values_list(
+            "poller_type", flat=True).first()
+        if other is not None:  # the caller sees it: say what it is rather than "not found"
+            raise NotVisible(f"poller {poller_id} is a '{other}' poller, not a simulator")
+        raise NotVisible(f"poller {poller_id} not found")
     if write:
         require_write(user, simulator.org_id)
     return simulator

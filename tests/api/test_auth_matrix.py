@@ -65,7 +65,7 @@ EXPECTED = {
 def success_code(method, path):
     if method == "delete":
         return 204
-    return 201 if (method, path) == ("post", "/api/simulators/") else 200
+    return 201 if (method, path) in (("post", "/api/simulators/"), ("post", "/poller")) else 200
 
 
 def listed(body, sim, org):

@@ -28,7 +28,7 @@ def test_it_runs_the_full_loop_over_http(org, django_capture_on_commit_callbacks
         "org_id": org.id, "poller_type": "simulator", "poller_name": "Loop",
         "config": json.dumps({"building_config": SMALL_BUILDING, "interval_minutes": 15}),
         "status": "active"}, format="json")
-    assert created.status_code == 200, created.content
+    assert created.status_code == 201, created.content
     sid = created.json()["poller_id"]
     assert [p["poller_id"] for p in api.get("/poller?type=simulator").json()] == [sid]
 

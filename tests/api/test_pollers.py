@@ -56,15 +56,22 @@ def test_it_filters_pollers_by_type(api, org, simulator):
     assert api.get("/poller?type=mqtt").json() == []
 
 
-def test_it_requires_the_type_filter(api):
-    assert_error(api.get("/poller"), 400, field="type", text="required")
+def test_without_a_type_it_lists_every_active_poller_of_the_callers_orgs(api, org, other_org,
+                                                                         simulator):
+    mine = create_poller(org, "bacnet", "Roof", {"host": "10.0.0.7"})
+    create_poller(org, "modbus", "Off", {}, status="inactive")
+    create_poller(other_org, "bacnet", "Not mine", {})
+    response = api.get("/poller")
+    assert response.status_code == 200, response.content
+    assert [p["poller_id"] for p in response.json()] == sorted(
+        [simulator.poller_id, mine.poller_id])
 
 
 def test_it_creates_a_plain_poller_with_the_reference_payload(api, org):
     payload = {"org_id": org.id, "poller_type": "bacnet", "poller_name": "Roof BACnet",
                "config": json.dumps({"host": "10.0.0.7", "port": 47808}), "status": "active"}
     response = api.post("/poller", payload, format="json")
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == POLLER_KEYS
     assert json.loads(body["config"]) == {"host": "10.0.0.7", "port": 47808}
@@ -75,7 +82,7 @@ def test_it_creates_a_plain_poller_with_the_reference_payload(api, org):
 
 def test_it_creates_a_simulator_through_the_simulator_service(api, org):
     response = api.post("/poller", simulator_payload(org, interval_minutes=30), format="json")
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     poller_id = response.json()["poller_id"]
     simulator = Simulator.objects.get(poller_id=poller_id)
     assert json.loads(simulator.config)["interval_minutes"] == 30
@@ -88,7 +95,7 @@ def test_it_creates_the_default_building_when_the_config_names_none(api, org):
     payload = simulator_payload(org)
     payload["config"] = json.dumps({"interval_minutes": 60})
     response = api.post("/poller", payload, format="json")
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     config = json.loads(response.json()["config"])
     assert config["building_config"]["site"]["name"] == "Downtown Office Tower"
 
@@ -97,7 +104,7 @@ def test_an_inactive_simulator_is_created_inactive(api, org):
     payload = simulator_payload(org)
     payload["status"] = "inactive"
     response = api.post("/poller", payload, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "inactive"
+    assert response.status_code == 201 and response.json()["status"] == "inactive"
     assert Simulator.objects.get(poller_id=response.json()["poller_id"]).status == "inactive"
 
 

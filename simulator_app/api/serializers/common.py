@@ -34,6 +34,19 @@ class BuildingConfigField(serializers.DictField):
         return value
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """A boolean that is a JSON `true` or `false`, nothing else: DRF's BooleanField also takes
+    "yes", "on", 1 and "1", which for a destructive flag (reset's clear_data) is a guess."""
+
+    default_error_messages = {"invalid": "must be a JSON boolean (true or false)",
+                              "null": "must be a JSON boolean (true or false), not null"}
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+
+
 def interval_field(**kwargs):
     message = "must be a positive number of minutes that divides a day (1440)"
     return serializers.IntegerField(

@@ -62,5 +62,5 @@ class PollerCreateSerializer(serializers.Serializer):
 
 
 class PollerTypeQuerySerializer(serializers.Serializer):
-    type = serializers.CharField(max_length=255, trim_whitespace=False,
-                                 help_text="Poller type, e.g. simulator.")
+    type = serializers.CharField(max_length=255, trim_whitespace=False, required=False,
+                                 help_text="Poller type, e.g. simulator; omitted: every type.")

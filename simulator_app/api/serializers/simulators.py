@@ -6,7 +6,7 @@ from ...models import ActivityLog, BackfillJob
 from ...models.activity import EVENT_TYPES
 from ...models.state import STATUS_CHOICES
 from ..fields import TimeField
-from .common import INT4_MAX, BuildingConfigField, interval_field
+from .common import INT4_MAX, BuildingConfigField, JSONBooleanField, interval_field
 
 RUN_STATUSES = [value for value, _ in STATUS_CHOICES]
 
@@ -55,8 +55,17 @@ class BackfillJobSerializer(serializers.ModelSerializer):
 
 
 class ResetSerializer(serializers.Serializer):
-    clear_data = serializers.BooleanField(
-        default=False, help_text="Also delete the rows generated for the simulator's points.")
+    clear_data = JSONBooleanField(
+        default=False, help_text="Also delete the rows generated for the simulator's points"
+                                 " (a JSON boolean: true or false, nothing else).")
+
+
+class ResetQuerySerializer(serializers.Serializer):
+    """`?clear_data=` spelled exactly `true` or `false` (a query string has no booleans)."""
+
+    clear_data = serializers.ChoiceField(
+        choices=["true", "false"], required=False,
+        error_messages={"invalid_choice": "must be true or false"})
 
 
 class ActivitySerializer(serializers.ModelSerializer):

@@ -16,7 +16,8 @@ from ..pagination import LimitOffsetPage, page_response
 from ..schema import CONTROL, READ, errors, responses
 from ..serializers.simulators import (
     ActivityFilterSerializer, ActivitySerializer, BackfillJobSerializer,
-    BackfillRequestSerializer, HealthSerializer, MetricsSerializer, ResetSerializer,
+    BackfillRequestSerializer, HealthSerializer, MetricsSerializer, ResetQuerySerializer,
+    ResetSerializer,
     StateSerializer, StateUpdateSerializer,
 )
 
@@ -99,9 +100,9 @@ def stop(request, simulator):
 def reset(request, simulator):
     # The flag may come as ?clear_data= (like upstream's API) or in the body; both are
     # validated, and the body wins when both are given.
-    from_query = ResetSerializer(data=query(request))
+    from_query = ResetQuerySerializer(data=query(request))
     from_query.is_valid(raise_exception=True)
-    clear_data = from_query.validated_data["clear_data"]
+    clear_data = from_query.validated_data.get("clear_data") == "true"
     if request.data:
         from_body = ResetSerializer(data=request.data)
         from_body.is_valid(raise_exception=True)
@@ -160,7 +161,7 @@ def _schema(summary, ok, codes, request=None, parameters=None, ok_status=200, ex
 
 RESET_QUERY = OpenApiParameter(
     "clear_data", bool, OpenApiParameter.QUERY, required=False,
-    description="Alternative to the body's clear_data.")
+    description="Alternative to the body's clear_data: exactly `true` or `false`.")
 
 SCHEMAS = {
     "get_state": _schema("A simulator's state", StateSerializer, READ),

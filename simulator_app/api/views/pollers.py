@@ -3,6 +3,7 @@ GET /poller?type=..., POST /poller (PollerConfig shapes; reads return active pol
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -44,19 +45,20 @@ class PollersView(APIView):
     pagination_class = ContractListPage
     throttle_classes = [CreateRateThrottle]  # POST only: reads are never throttled
 
-    @extend_schema(summary="Active pollers of a type (in your organisations)",
+    @extend_schema(summary="Active pollers of your organisations, of one type with ?type=",
                    parameters=[PollerTypeQuerySerializer],
                    responses={200: PollerConfigSerializer(many=True), **errors(400, 401)})
     def get(self, request):
         query = PollerTypeQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        pollers = access.visible_pollers(request.user).filter(
-            poller_type=query.validated_data["type"])
+        pollers = access.visible_pollers(request.user)
+        if "type" in query.validated_data:  # without it: every type (the platform needs it)
+            pollers = pollers.filter(poller_type=query.validated_data["type"])
         return page_response(request, self, pollers.order_by("id"), PollerConfigSerializer)
 
     @extend_schema(summary="Register a poller; a simulator is validated and provisioned",
                    request=PollerCreateSerializer,
-                   responses=responses(PollerConfigSerializer, *WRITE, 429))
+                   responses=responses(PollerConfigSerializer, *WRITE, 429, status=201))
     def post(self, request):
         serializer = PollerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -64,8 +66,11 @@ class PollersView(APIView):
         org = org_from_body(request.user, data["org_id"])
         with transaction.atomic():
             poller = create(org, data)
-        # 200 like the platform's FastAPI route (not 201): clients of the contract check it.
-        return Response(PollerConfigSerializer(poller).data)
+        # 201 for a creation, as /api/simulators/ answers. The platform's FastAPI route
+        # answers its default 200, but it always creates (it never returns an existing
+        # poller), so nothing is "returned unchanged" here either. A client that insists on
+        # 200 must accept 201 (README, API).
+        return Response(PollerConfigSerializer(poller).data, status=status.HTTP_201_CREATED)
 
 
 def create(org, data):
