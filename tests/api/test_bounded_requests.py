@@ -1,6 +1,7 @@
 """Nothing one member asks for is unbounded: backfill windows (horizon, overlap, org quota),
 creations and bulk writes (throttled), and every list (one page at a time)."""
 
+import datetime as _dt
 import re
 
 import pytest
@@ -12,6 +13,11 @@ from simulator_app.services.simulators import create_simulator
 from .conftest import SMALL_BUILDING, assert_error
 
 BACKFILL_PATHS = ["/simulator/backfill/{id}", "/api/simulators/{id}/backfill/"]
+
+# Days inside the history horizon (HSIM_HISTORY_HORIZON_DAYS counts back from today): fixed
+# dates would fall out of it as time passes.
+_TODAY = _dt.datetime.now(_dt.timezone.utc).date()
+D1, D2, D3 = ((_TODAY - _dt.timedelta(days=n)).isoformat() for n in (3, 2, 1))
 
 
 def window(start, end):
@@ -34,14 +40,14 @@ def test_a_backfill_before_the_history_horizon_is_a_400_naming_start(api, simula
 @pytest.mark.parametrize("path", BACKFILL_PATHS)
 def test_an_overlapping_backfill_is_a_409_naming_the_queued_job(api, simulator, path):
     url = path.format(id=simulator.poller_id)
-    first = api.post(url, window("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), format="json")
+    first = api.post(url, window(f"{D1}T00:00:00Z", f"{D2}T00:00:00Z"), format="json")
     assert first.status_code == 202, first.content
     job_id = first.json()["id"]
-    overlapping = api.post(url, window("2026-03-01T12:00:00Z", "2026-03-03T00:00:00Z"),
+    overlapping = api.post(url, window(f"{D1}T12:00:00Z", f"{D3}T00:00:00Z"),
                            format="json")
     assert_error(overlapping, 409, text=f"backfill job {job_id}")
     assert BackfillJob.objects.count() == 1
-    again = api.post(url, window("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), format="json")
+    again = api.post(url, window(f"{D1}T00:00:00Z", f"{D2}T00:00:00Z"), format="json")
     assert (again.status_code, again.json()["id"]) == (202, job_id)  # the same job, resumable
 
 
@@ -49,10 +55,10 @@ def test_queued_backfill_work_past_the_org_quota_is_a_429(api, org, simulator, s
     settings.HSIM_ORG_QUEUED_INTERVAL_QUOTA = 150
     twin = create_simulator(org, "Twin", SMALL_BUILDING, 15)
     ok = api.post(f"/simulator/backfill/{simulator.poller_id}",
-                  window("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), format="json")
+                  window(f"{D1}T00:00:00Z", f"{D2}T00:00:00Z"), format="json")
     assert ok.status_code == 202  # 96 intervals queued
     refused = api.post(f"/simulator/backfill/{twin.poller_id}",
-                       window("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), format="json")
+                       window(f"{D1}T00:00:00Z", f"{D2}T00:00:00Z"), format="json")
     assert_error(refused, 429, text="HSIM_ORG_QUEUED_INTERVAL_QUOTA")
     assert "96 already queued" in refused.json()["detail"]
     assert BackfillJob.objects.count() == 1

@@ -1,11 +1,18 @@
 """/simulator/backfill/{id}: queue a backfill job for the Celery task, list the jobs."""
 
+import datetime as _dt
+
 import pytest
 
 from simulator_app.models import BackfillJob
 from simulator_app.services import backfill
 
 from .conftest import assert_error
+
+# Days inside the history horizon (HSIM_HISTORY_HORIZON_DAYS counts back from today): fixed
+# dates would fall out of it as time passes.
+_TODAY = _dt.datetime.now(_dt.timezone.utc).date()
+D1, D2, D3 = ((_TODAY - _dt.timedelta(days=n)).isoformat() for n in (3, 2, 1))
 
 
 def url(simulator):
@@ -14,12 +21,12 @@ def url(simulator):
 
 def test_it_queues_a_backfill_job_after_commit(api, simulator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = api.post(url(simulator), {"start": "2026-03-01T00:00:00Z",
-                                             "end": "2026-03-01T06:00:00Z"}, format="json")
+        response = api.post(url(simulator), {"start": f"{D1}T00:00:00Z",
+                                             "end": f"{D1}T06:00:00Z"}, format="json")
     assert response.status_code == 202, response.content
     job = BackfillJob.objects.get(pk=response.json()["id"])
     assert (job.simulator_id, job.status) == (simulator.poller_id, "pending")
-    assert response.json()["end"].startswith("2026-03-01T06:00:00")
+    assert response.json()["end"].startswith(f"{D1}T06:00:00")
     assert len(queued) == 1  # the task is sent only once the job is committed
     # What the task will do, done here: the job completes and the listing shows it.
     assert backfill.run_job(job.id).status == "done"
@@ -31,10 +38,10 @@ def test_it_queues_a_backfill_job_after_commit(api, simulator, django_capture_on
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T00:00:00Z"}, "end"),
-        ({"start": "yesterday", "end": "2026-03-01T00:00:00Z"}, "start"),
-        ({"end": "2026-03-01T00:00:00Z"}, "start"),
-        ({"start": "1900-01-01T00:00:00Z", "end": "2026-03-01T00:00:00Z"}, "start"),
+        ({"start": f"{D1}T06:00:00Z", "end": f"{D1}T00:00:00Z"}, "end"),
+        ({"start": "yesterday", "end": f"{D1}T00:00:00Z"}, "start"),
+        ({"end": f"{D1}T00:00:00Z"}, "start"),
+        ({"start": "1900-01-01T00:00:00Z", "end": f"{D1}T00:00:00Z"}, "start"),
     ],
 )
 def test_a_bad_backfill_window_is_a_400_and_creates_nothing(api, simulator, body, field):
@@ -44,8 +51,8 @@ def test_a_bad_backfill_window_is_a_400_and_creates_nothing(api, simulator, body
 
 
 def test_another_orgs_simulator_is_a_404(clients, simulator):
-    response = clients["outsider"].post(url(simulator), {"start": "2026-03-01T00:00:00Z",
-                                                      "end": "2026-03-01T06:00:00Z"},
+    response = clients["outsider"].post(url(simulator), {"start": f"{D1}T00:00:00Z",
+                                                      "end": f"{D1}T06:00:00Z"},
                                      format="json")
     assert response.status_code == 404
     assert not BackfillJob.objects.exists()
@@ -53,7 +60,7 @@ def test_another_orgs_simulator_is_a_404(clients, simulator):
 
 def test_the_router_queues_and_lists_backfills_too(api, simulator):
     base = f"/api/simulators/{simulator.poller_id}/backfill/"
-    response = api.post(base, {"start": "2026-03-01T00:00:00Z", "end": "2026-03-01T01:00:00Z"},
+    response = api.post(base, {"start": f"{D1}T00:00:00Z", "end": f"{D1}T01:00:00Z"},
                         format="json")
     assert response.status_code == 202, response.content
     assert [job["id"] for job in api.get(base).json()["results"]] == [response.json()["id"]]

@@ -1,3 +1,4 @@
+import datetime as _dt
 from datetime import timedelta
 
 import numpy as np
@@ -15,6 +16,11 @@ from .conftest import T0, expected_rows, stored_rows
 
 H = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+# Days inside the history horizon (HSIM_HISTORY_HORIZON_DAYS counts back from today): fixed
+# dates would fall out of it as time passes.
+_TODAY = _dt.datetime.now(_dt.timezone.utc).date()
+D1, D2, D3 = ((_TODAY - _dt.timedelta(days=n)).isoformat() for n in (3, 2, 1))
 
 
 def test_backfill_of_a_fresh_simulator_equals_what_live_ticks_then_continue(simulator):
@@ -72,8 +78,8 @@ def test_a_window_in_the_future_is_refused(simulator):
 
 def test_the_backfill_command_fills_a_window_and_reports(simulator, capsys):
     call_command(
-        "hsim_backfill", str(simulator.poller_id), "--start", "2026-03-01T00:00Z",
-        "--end", "2026-03-01T06:00Z", "--no-progress",
+        "hsim_backfill", str(simulator.poller_id), "--start", f"{D1}T00:00Z",
+        "--end", f"{D1}T06:00Z", "--no-progress",
     )
     assert "backfill done: 24 intervals" in capsys.readouterr().out
     assert len({ts for _, ts, *_ in stored_rows(simulator)}) == 24
@@ -82,9 +88,9 @@ def test_the_backfill_command_fills_a_window_and_reports(simulator, capsys):
 @pytest.mark.parametrize(
     "args",
     [
-        ["--start", "yesterday", "--end", "2026-03-01T06:00Z"],
-        ["--start", "2026-03-01T00:00", "--end", "2026-03-01T06:00Z"],
-        ["--start", "2026-03-01T06:00Z", "--end", "2026-03-01T00:00Z"],
+        ["--start", "yesterday", "--end", f"{D1}T06:00Z"],
+        ["--start", f"{D1}T25:00Z", "--end", f"{D1}T06:00Z"],  # no such hour
+        ["--start", f"{D1}T06:00Z", "--end", f"{D1}T00:00Z"],
     ],
 )
 def test_the_backfill_command_refuses_bad_input_with_exit_status_2(simulator, args):
