@@ -26,6 +26,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 PASSWORD = "correct-horse-battery"
 SCREENSHOT = "/tmp/hsim_dashboard.png"
 WAIT_MS = 60_000  # generous: two CPUs are shared by every test process on this machine
+RECORD_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e =>
+    window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
 
 HOUR = timedelta(hours=1)
 NOW = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -88,6 +93,7 @@ def browser_session(live_server):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(WAIT_MS)
+            page.add_init_script(RECORD_CSP_VIOLATIONS)
             log = {"errors": [], "history": []}
             page.on("console", lambda m: m.type == "error" and log["errors"].append(
                 f"console: {m.text} ({m.location.get('url')})"))
@@ -163,7 +169,10 @@ def test_a_member_sees_every_chart_drawn_with_fault_bands_and_no_script_errors(
         assert NOW.strftime("%Y-%m-%d") in row.inner_text() or \
             (NOW - HOUR).strftime("%Y-%m-%d") in row.inner_text()
 
-        row.locator("a.dashboard-link").click()
+        with page.expect_response(page.base + scene["url"]) as opened:
+            row.locator("a.dashboard-link").click()
+        policy = opened.value.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         page.wait_for_url(page.base + scene["url"])
         wait_for_loads(page, 1)
         charts = page.evaluate(CHARTS_JS)
@@ -215,6 +224,8 @@ def test_a_member_sees_every_chart_drawn_with_fault_bands_and_no_script_errors(
         assert len(csv.text().splitlines()) > 10
 
         page.screenshot(path=SCREENSHOT, full_page=True)
+        assert page.evaluate("() => window.__csp") == []
+        assert page.evaluate("() => hsimDashboard.errors") == []
         assert not log["errors"], log["errors"]
 
 
@@ -264,6 +275,7 @@ def test_switching_the_range_reloads_the_charts_with_a_rollup_for_it(live_server
         zone_keys = plotted_keys([c for c in page.evaluate(CHARTS_JS) if c["section"] == "zone"])
         assert zone_keys and all(k.startswith("vav-01-south.") for k in zone_keys)
         assert len(log["history"]) > before
+        assert page.evaluate("() => window.__csp") == []
         assert not log["errors"], log["errors"]
 
 

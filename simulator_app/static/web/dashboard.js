@@ -329,6 +329,10 @@
       });
       return m;
     });
+    // The range's ends as empty samples: the x axis spans the whole chosen range (uPlot's
+    // own auto-range, so drag-to-zoom and double-click-to-reset keep working).
+    stamps.add(hook.range.start);
+    stamps.add(hook.range.end);
     var xs = Array.from(stamps).sort(function (a, b) { return a - b; });
     var data = [xs];
     perKey.forEach(function (m) {
@@ -336,6 +340,10 @@
     });
     return data;
   }
+
+  // An episode without an end is still going on: it lasts to the end of the range.
+  function labelStart(l) { return parseTs(l.start); }
+  function labelEnd(l) { return l.end ? parseTs(l.end) : hook.range.end; }
 
   function bandsFor(chart) {
     var keys = new Set(chart.keys);
@@ -345,7 +353,7 @@
       if (pts.length) { return pts.some(function (k) { return keys.has(k); }); }
       return keys.has(l.entity) || equips.has(l.entity);
     }).map(function (l) {
-      return { start: parseTs(l.start), end: parseTs(l.end), kind: l.kind, entity: l.entity,
+      return { start: labelStart(l), end: labelEnd(l), kind: l.kind, entity: l.entity,
                severity: l.severity };
     });
   }
@@ -409,7 +417,7 @@
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       cursor: { sync: { key: "hsim" } },
       scales: {
-        x: { time: true, range: function () { return [range.start, range.end]; } },
+        x: { time: true },
         y: chart.bool ? { range: [-0.05, 1.05] } : {}
       },
       axes: [
@@ -547,9 +555,12 @@
     body.textContent = "";
     hook.labels.forEach(function (l) {
       var tr = el("tr");
-      [l.kind, l.entity, (l.points || []).join(", "), fmtTime(parseTs(l.start)),
-       fmtTime(parseTs(l.end)), l.severity == null ? "" : fmtNumber(+l.severity)]
+      var pts = l.points || [];
+      [l.kind, l.entity, pts.length > 3 ? pts.length + " points" : pts.join(", "),
+       fmtTime(parseTs(l.start)), l.end ? fmtTime(parseTs(l.end)) : "ongoing",
+       l.severity == null ? "" : fmtNumber(+l.severity)]
         .forEach(function (v) { tr.appendChild(el("td", null, v)); });
+      if (pts.length > 3) { tr.children[2].title = pts.join("\n"); }
       body.appendChild(tr);
     });
     box.hidden = hook.labels.length === 0;
