@@ -78,3 +78,10 @@ def test_equipment_counts_its_points(api, filled):
 
 def test_an_unknown_simulator_is_a_404(api):
     assert_error(api.get("/simulator/points/999999"), 404)
+
+
+def test_bad_filters_and_pages_are_a_400(api, filled):
+    for params, field in [({"limit": "ten"}, "limit"), ({"offset": "-1"}, "offset"),
+                          ({"limit": "0"}, "limit"), ({"tag": ""}, "tag.0"),
+                          ({"equip": ["ahu-1", "ahu-2"]}, "equip")]:
+        assert_error(api.get(f"/simulator/points/{filled.poller_id}", params), 400, field=field)

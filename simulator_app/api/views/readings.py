@@ -8,6 +8,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -27,8 +28,41 @@ TAGS = ["simulator (reading)"]
 
 
 class PointPagination(LimitOffsetPagination):
+    """limit/offset, refused (400) when not whole numbers rather than silently defaulted."""
+
     default_limit = 1000  # a building has ~500 points: one page by default
     max_limit = 1000
+
+    def number(self, request, name, default, minimum):
+        values = request.query_params.getlist(name)
+        if not values:
+            return default
+        try:
+            if len(values) > 1:
+                raise ValueError
+            value = int(values[0])
+            if value < minimum:
+                raise ValueError
+        except ValueError:
+            raise ValidationError({name: [f"a whole number >= {minimum}, given once"]}) from None
+        return value
+
+    def get_limit(self, request):
+        return min(self.number(request, self.limit_query_param, self.default_limit, 1),
+                   self.max_limit)
+
+    def get_offset(self, request):
+        return self.number(request, self.offset_query_param, 0, 0)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {self.limit_query_param: (1, self.max_limit), self.offset_query_param: (0, None)}
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"]["minimum"] = low
+            if high is not None:
+                parameter["schema"]["maximum"] = high
+        return parameters
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -46,13 +80,17 @@ class PointsView(GenericAPIView, SimulatorView):
     @extend_schema(
         tags=TAGS, summary="A simulator's points with tags and current values",
         parameters=[PointFilterSerializer],
-        responses={200: PointSerializer(many=True), **errors(*READ)})
+        responses={200: PointSerializer(many=True), **errors(400, *READ)})
     def get(self, request, id):
         simulator = self.simulator(id)
+        if len(request.query_params.getlist("equip")) > 1:
+            raise ValidationError({"equip": ["give it once"]})
+        params = PointFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         wanted = points.PointFilter(
-            equip=request.query_params.get("equip") or None,
-            tags=tuple(t for t in request.query_params.getlist("tag") if t),
-            keys=tuple(k for k in request.query_params.getlist("key") if k))
+            equip=params.validated_data.get("equip"),
+            tags=tuple(params.validated_data.get("tag", ())),
+            keys=tuple(params.validated_data.get("key", ())))
         page = self.paginate_queryset(points.point_rows(simulator, wanted))
         return self.get_paginated_response(PointSerializer(page, many=True).data)
 
