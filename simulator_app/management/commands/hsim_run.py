@@ -1,10 +1,18 @@
-"""The embedded default: set up, then run web, worker (with beat) and Flower on this machine."""
+"""The embedded default: set up, then run web, worker (with beat) and Flower on this machine.
+
+Each process's lines are shown prefixed with its name (`web    | ...`); once every one of them
+answers, the URLs and the login are printed again, so they are the last thing on the screen.
+Ctrl-C (or SIGTERM) asks each process to stop the way its own Ctrl-C would and waits for it.
+"""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,20 +25,43 @@ from ...services.demo import (
     ADMIN_PASSWORD, ADMIN_USERNAME, ensure_admin_user, ensure_demo_org, ensure_demo_simulator,
 )
 
+# What each process prints once it is ready to work (the web server and Flower are asked
+# over HTTP instead). The worker's beat runs inside it (-B) and says so too.
+READY_LINES = {"worker": ("ready.", "beat: Starting...")}
+READY_TIMEOUT = 180  # seconds before saying which process has not answered yet
+STOP_TIMEOUT = 20  # seconds a process gets to stop by itself before it is killed
+
 
 class Command(BaseCommand):
     help = "Migrate, create the demo org, admin login and simulator, then serve (Ctrl-C stops)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--flower-port", type=int, default=5555)
-        parser.add_argument("--history-days", type=int, default=7)
         parser.add_argument(
-            "--setup-only", action="store_true", help="set up (no simulator) and exit"
+            "--host", default="127.0.0.1",
+            help="address the web server and Flower listen on (default 127.0.0.1: this machine"
+            " only; elsewhere Flower asks for the admin login)",
+        )
+        parser.add_argument("--port", type=int, default=8000,
+                            help="web server port: admin, API, docs (default 8000)")
+        parser.add_argument("--flower-port", type=int, default=5555,
+                            help="Flower port, the Celery monitor (default 5555)")
+        parser.add_argument(
+            "--history-days", type=int, default=7,
+            help="days of history the demo simulator gets on its first run (default 7; 0: none)",
+        )
+        parser.add_argument(
+            "--setup-only", action="store_true",
+            help="migrate, create the demo org and the admin login, then exit (starts nothing)",
         )
 
     def handle(self, *args, host, port, flower_port, history_days, setup_only, **options):
+        try:
+            self.run(host, port, flower_port, history_days, setup_only)
+        except KeyboardInterrupt:  # Ctrl-C during the set-up: nothing runs yet
+            self.stdout.write("\ninterrupted; nothing was left running")
+            sys.exit(130)
+
+    def run(self, host, port, flower_port, history_days, setup_only):
         call_command("migrate", interactive=False, verbosity=0)
         ensure_admin_user()
         org = ensure_demo_org()
@@ -38,15 +69,35 @@ class Command(BaseCommand):
         if setup_only:
             return
         simulator = self.demo_simulator(org, history_days)
-        processes = self.start_processes(host, port, flower_port)
-        self.stdout.write(
+        banner = self.banner(simulator, host, port, flower_port)
+        self.output = threading.RLock()
+        self.ready_lines = {name: set() for name in READY_LINES}
+        # SIGTERM (`kill`) stops everything too, the same way as Ctrl-C.
+        signal.signal(signal.SIGTERM, self.interrupt)
+        processes = {}
+        try:
+            processes = self.start_processes(host, port, flower_port)
+            self.say(banner + "  starting web, worker (with beat) and Flower...\n")
+            self.supervise(processes, host, port, flower_port, banner)
+        except KeyboardInterrupt:
+            self.say("\nstopping...")
+        finally:
+            self.stop(processes)
+
+    @staticmethod
+    def banner(simulator, host, port, flower_port):
+        return (
             f"\n  simulator #{simulator.poller_id} '{simulator.poller_name}' is running\n"
             f"  admin:   http://{host}:{port}/admin/   login {ADMIN_USERNAME} / {ADMIN_PASSWORD}\n"
             f"  API:     http://{host}:{port}/api/docs/\n"
             f"  Flower:  http://{host}:{flower_port}/\n"
             "  Ctrl-C stops everything.\n"
         )
-        self.supervise(processes)
+
+    def say(self, text):
+        with self.output:
+            self.stdout.write(text)
+            self.stdout.flush()
 
     def demo_simulator(self, org, history_days):
         bar = None
@@ -55,7 +106,8 @@ class Command(BaseCommand):
             nonlocal bar
             done = backfill.progress(job)
             if bar is None:
-                bar = tqdm(total=done.total_intervals, unit="interval", desc="backfill")
+                bar = tqdm(total=done.total_intervals, unit="interval", desc="backfill",
+                           mininterval=0)
             bar.update(done.done_intervals - bar.n)
 
         try:
@@ -77,33 +129,93 @@ class Command(BaseCommand):
         if host not in ("127.0.0.1", "localhost", "::1") and "FLOWER_BASIC_AUTH" not in env:
             # Flower answers beyond this machine only behind a login: the admin's.
             env["FLOWER_BASIC_AUTH"] = f"{ADMIN_USERNAME}:{ADMIN_PASSWORD}"
+        env["PYTHONUNBUFFERED"] = "1"  # lines as they happen, not when a buffer fills
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", "--insecure", f"{host}:{port}"],
             # One worker with the one embedded beat (DatabaseScheduler, from settings).
             "worker": celery + ["worker", "-B", "-E", "--loglevel=INFO", "--concurrency=2"],
-            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}"],
+            # The filesystem broker answers Flower's inspect broadcasts slowly: give it time
+            # rather than a warning per method.
+            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}",
+                                "--inspect_timeout=10000"],
         }
-        return {
-            name: subprocess.Popen(cmd, env=env, start_new_session=True)
-            for name, cmd in commands.items()
-        }
+        processes = {}
+        for name, cmd in commands.items():
+            # A session of its own: the terminal's Ctrl-C reaches hsim_run only, which then
+            # stops each process in order (a process group killed at once logs errors).
+            processes[name] = subprocess.Popen(
+                cmd, env=env, start_new_session=True, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                errors="replace",
+            )
+            threading.Thread(target=self.relay, args=(name, processes[name]), daemon=True).start()
+        return processes
 
-    def supervise(self, processes):
-        # `kill` (SIGTERM) stops everything too, the same way as Ctrl-C.
-        signal.signal(signal.SIGTERM, self.interrupt)
-        try:
-            while all(p.poll() is None for p in processes.values()):
-                time.sleep(0.5)
-            dead = [n for n, p in processes.items() if p.poll() is not None]
-            self.stderr.write(f"{', '.join(dead)} exited; stopping the rest")
-        except KeyboardInterrupt:
-            self.stdout.write("\nstopping...")
-        finally:
-            for p in processes.values():
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGTERM)
-            for p in processes.values():
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
+    def relay(self, name, process):
+        """Copy a process's lines to our output, prefixed with its name."""
+        prefix = f"{name:<6} | "
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            for marker in READY_LINES.get(name, ()):
+                if marker in line:
+                    self.ready_lines[name].add(marker)
+            self.say(prefix + line)
+
+    def ready(self, host, port, flower_port):
+        """The processes that do not answer yet (empty: all of them do)."""
+        address = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        waiting = []
+        if not answers(f"http://{address}:{port}/healthz"):
+            waiting.append("web")
+        for name, markers in READY_LINES.items():
+            if self.ready_lines[name] != set(markers):
+                waiting.append(name)
+        if not answers(f"http://{address}:{flower_port}/"):
+            waiting.append("flower")
+        return waiting
+
+    def supervise(self, processes, host, port, flower_port, banner):
+        started, announced, warned = time.monotonic(), False, False
+        while all(p.poll() is None for p in processes.values()):
+            if not announced:
+                waiting = self.ready(host, port, flower_port)
+                if not waiting:
+                    announced = True
+                    self.say(f"\n  hsim is ready: every process answers.{banner}")
+                elif not warned and time.monotonic() - started > READY_TIMEOUT:
+                    warned = True
+                    self.say(f"  still waiting for {', '.join(waiting)} to answer...")
+            time.sleep(0.5)
+        dead = [n for n, p in processes.items() if p.poll() is not None]
+        self.stderr.write(f"{', '.join(dead)} exited; stopping the rest")
+
+    def stop(self, processes):
+        """SIGTERM to each process itself (the worker then stops its pool and its beat, as its
+        own Ctrl-C would), then SIGKILL to whatever of its session is still there."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        for p in processes.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for p in processes.values():
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                os.killpg(p.pid, signal.SIGKILL)  # a leftover child of a process that exited
+            except (ProcessLookupError, PermissionError):
+                pass
+            p.wait()
+
+
+def answers(url):
+    """True if an HTTP server answers at `url` with any status (Flower may ask for a login)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except (OSError, ValueError):
+        return False
