@@ -82,12 +82,13 @@ def test_debug_on_lets_development_use_the_default_secret(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize("service", ["worker", "beat"])
 @pytest.mark.parametrize("secret", [None, DEFAULT_KEY])
-def test_a_celery_worker_refuses_to_start_with_a_missing_or_published_secret(tmp_path, secret):
-    done = run([str(BIN / "celery"), "-A", "hsim_project", "worker", "--loglevel=INFO"],
+def test_celery_worker_and_beat_refuse_a_missing_or_published_secret(tmp_path, secret, service):
+    done = run([str(BIN / "celery"), "-A", "hsim_project", service, "--loglevel=INFO"],
                env_with(tmp_path, SECRET_KEY=secret))
     assert done.returncode != 0
-    assert "hsim refuses to start worker: SECRET_KEY is" in done.stderr
+    assert f"hsim refuses to start {service}: SECRET_KEY is" in done.stderr
 
 
 def test_flower_refuses_a_published_secret(tmp_path):
