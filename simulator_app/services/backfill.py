@@ -74,13 +74,23 @@ def create_job(simulator, start, end, now=None):
         )
     if errors:
         raise ServiceError(errors)
+    # A window after the simulator's last interval is generated forward from there (run_chunk):
+    # the gap before it is work this job causes too, bounded like the window.
+    work_from = backfill_admission.forward_from(s, context.state.last_run_timestamp, step)
+    if work_from < s:
+        history_horizon.check_gap(from_epoch(work_from), now)
     with transaction.atomic():
         backfill_admission.lock_org(simulator.org_id)
         existing = BackfillJob.objects.filter(
             simulator=simulator, start=from_epoch(s), end=from_epoch(e),
             status__in=[BackfillJob.PENDING, BackfillJob.RUNNING, BackfillJob.FAILED],
         ).first()
-        backfill_admission.admit(simulator, from_epoch(s), from_epoch(e), (e - s) // step,
+        intervals = (e - work_from) // step
+        if existing:  # a failed job queued again: what it has left
+            intervals = backfill_admission.remaining_intervals(
+                existing.start, existing.end, existing.cursor,
+                context.state.last_run_timestamp, step)
+        backfill_admission.admit(simulator, from_epoch(s), from_epoch(e), intervals,
                                  resumed=existing)
         if existing:
             return existing

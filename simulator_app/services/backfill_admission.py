@@ -12,7 +12,7 @@ import json
 
 from django.conf import settings
 
-from ..models import BackfillJob, Org, Simulator
+from ..models import BackfillJob, Org, Simulator, SimulatorState
 from .errors import ServiceError
 from .intervals import to_epoch
 
@@ -52,19 +52,38 @@ def refuse_overlap(simulator, start, end, exclude_job=None):
         raise OverlappingBackfill(overlapping)
 
 
+def forward_from(start_epoch, last_run_timestamp, step):
+    """Where a job for a window from `start_epoch` starts writing: at the window, or -- for a
+    window after the simulator's last interval -- at the interval after that (backfill's
+    forward path generates the gap too)."""
+    if last_run_timestamp is None:
+        return start_epoch
+    return min(start_epoch, to_epoch(last_run_timestamp) + step)
+
+
 def queued_intervals(org_id, exclude_job=None):
-    """Intervals not yet written by the org's pending and running backfill jobs."""
+    """Intervals not yet written by the org's pending and running backfill jobs (a forward
+    job's gap after its simulator's last interval included)."""
     jobs = list(
         BackfillJob.objects.filter(simulator__org_id=org_id, status__in=QUEUED)
         .exclude(pk=getattr(exclude_job, "pk", None))
         .values_list("simulator_id", "start", "end", "cursor")
     )
-    steps = interval_seconds_of({sim_id for sim_id, *_ in jobs})
-    total = 0
-    for sim_id, start, end, cursor in jobs:
-        begin = max(start, cursor) if cursor is not None else start
-        total += max(0, to_epoch(end) - to_epoch(begin)) // steps.get(sim_id, 900)
-    return total
+    simulator_ids = {sim_id for sim_id, *_ in jobs}
+    steps = interval_seconds_of(simulator_ids)
+    last_runs = dict(SimulatorState.objects.filter(simulator_id__in=simulator_ids)
+                     .values_list("simulator_id", "last_run_timestamp"))
+    return sum(
+        remaining_intervals(start, end, cursor, last_runs.get(sim_id), steps.get(sim_id, 900))
+        for sim_id, start, end, cursor in jobs
+    )
+
+
+def remaining_intervals(start, end, cursor, last_run_timestamp, step):
+    """Intervals a job for [start, end) still has to write, given its cursor."""
+    begin = to_epoch(cursor) if cursor is not None and cursor > start else to_epoch(start)
+    begin = forward_from(begin, last_run_timestamp, step)
+    return max(0, to_epoch(end) - begin) // step
 
 
 def interval_seconds_of(simulator_ids):
@@ -90,14 +109,10 @@ def check_quota(org_id, intervals, exclude_job=None):
 
 
 def admit(simulator, start, end, intervals, resumed=None):
-    """Raise unless a job for [start, end) of `intervals` may be queued; `resumed` is an
-    existing unfinished job for the same window being queued again. The caller holds the
+    """Raise unless a job for [start, end) that writes `intervals` may be queued; `resumed` is
+    an existing unfinished job for the same window being queued again. The caller holds the
     org's lock (lock_org) in the transaction that creates the job."""
     if resumed is not None and resumed.status in QUEUED:
         return  # already counted and already alone on its window
     refuse_overlap(simulator, start, end, exclude_job=resumed)
-    remaining = intervals
-    if resumed is not None and resumed.cursor is not None:
-        done = max(0, to_epoch(resumed.cursor) - to_epoch(start))
-        remaining = max(0, intervals - done * intervals // max(1, to_epoch(end) - to_epoch(start)))
-    check_quota(simulator.org_id, remaining, exclude_job=resumed)
+    check_quota(simulator.org_id, intervals, exclude_job=resumed)

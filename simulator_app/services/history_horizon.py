@@ -59,6 +59,20 @@ def check_start(start, now=None):
         )
 
 
+def check_gap(first_due, now=None):
+    """Refuse a backfill that would generate forward from `first_due` (the interval after a
+    simulator's last one) when that lies before the horizon: it would write everything since."""
+    limit = earliest(now)
+    if to_epoch(first_due) < to_epoch(limit):
+        raise FieldError(
+            "start",
+            f"the simulator's history stops at {first_due:%Y-%m-%dT%H:%MZ}, and a backfill after"
+            " it generates everything since, back past the history horizon"
+            f" {limit:%Y-%m-%dT%H:%MZ} (HSIM_HISTORY_HORIZON_DAYS={horizon_days()}): start the"
+            " simulator first (its catch-up begins at the horizon), or reset it",
+        )
+
+
 def skip_to_horizon(context, window, now):
     """Continue a simulator whose catch-up would start before the horizon at the horizon.
 

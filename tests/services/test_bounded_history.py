@@ -144,3 +144,23 @@ def test_a_short_stop_is_caught_up_in_full(running, settings):
     result = run_tick(running.poller_id, now=T0, cap=1000)
     assert result.intervals == 96
     assert not ActivityLog.objects.filter(details__has_key="skipped_intervals").exists()
+
+
+def test_a_backfill_after_a_gap_counts_the_gap_it_generates_forward(running, settings):
+    run_tick(running.poller_id, now=T0 - 30 * DAY)  # history stops 30 days ago
+    settings.HSIM_ORG_QUEUED_INTERVAL_QUOTA = 2000
+    # One day asked for, but the forward path writes the 30 days since the last interval too.
+    with pytest.raises(QueuedWorkQuotaExceeded) as info:
+        backfill.create_job(running, T0 - DAY, T0, now=T0)
+    assert "adds 2,879 intervals" in str(info.value)
+    settings.HSIM_ORG_QUEUED_INTERVAL_QUOTA = 3000
+    backfill.create_job(running, T0 - DAY, T0, now=T0)
+    assert queued_intervals(running.org_id) == 30 * 96 - 1
+
+
+def test_a_backfill_whose_gap_reaches_past_the_horizon_is_refused(running, settings):
+    settings.HSIM_HISTORY_HORIZON_DAYS = 10
+    run_tick(running.poller_id, now=T0 - 30 * DAY)
+    error = refused_field(running, T0 - DAY, T0)
+    assert "history stops at" in error.errors["start"] and "start the simulator" in error.errors["start"]
+    assert not BackfillJob.objects.exists()
