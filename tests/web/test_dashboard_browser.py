@@ -287,3 +287,24 @@ def test_a_user_of_another_org_cannot_open_the_dashboard(live_server, scene):
         assert response.status == 404
         sid = scene["simulator"].poller_id
         assert page.request.get(page.base + f"/simulator/history/{sid}").status == 404
+
+
+def test_a_simulator_without_recent_data_opens_on_its_newest_day(live_server, clean_core,
+                                                                unique_key):
+    org = create_org(unique_key("wo"))
+    make_user("carol", org)
+    quiet = {key: value for key, value in BUILDING.items() if key != "faults"}
+    simulator = create_simulator(org, "Dormant", quiet, 15)
+    newest = NOW - 72 * HOUR
+    assert backfill.run_job(backfill.create_job(simulator, newest - 12 * HOUR, newest).id
+                            ).status == "done"
+    url = f"/dashboard/simulators/{simulator.poller_id}/"
+    with browser_session(live_server) as (page, log):
+        log_in(page, "carol", url)
+        wait_for_loads(page, 1)
+        assert page.evaluate("() => [hsimDashboard.range.start, hsimDashboard.range.end]") == [
+            (newest - 24 * HOUR).timestamp(), newest.timestamp()]
+        assert "newest day" in page.locator("#message").inner_text()
+        charts = page.evaluate(CHARTS_JS)
+        assert charts and all(all(n > 0 for n in c["filled"]) for c in charts)
+        assert not log["errors"], log["errors"]

@@ -581,7 +581,7 @@
     state.generation += 1;
     var gen = state.generation;
     showRange();
-    showMessage("");
+    if (!pointsAreFresh) { showMessage(""); }
     return Promise.all([loadLabels(), pointsAreFresh ? null : refreshPoints()]).then(function () {
       if (gen !== state.generation) { return; }
       return Promise.all(state.sections.map(function (s) { return loadSection(s, gen); }));
@@ -627,8 +627,19 @@
 
   // --- wiring ----------------------------------------------------------------------------
 
+  function initialRange() {
+    // A simulator stopped long ago: open on its newest day of data, not on an empty day.
+    var range = presetRange("day");
+    if (!cfg.lastRun) { return range; }
+    var newest = parseTs(cfg.lastRun) + 60 * (+cfg.intervalMinutes || 15);
+    if (!(newest < range.end - DAY)) { return range; }
+    showMessage("No data in the last day: showing the simulator's newest day, up to " +
+                fmtTime(newest) + " UTC.");
+    return makeRange(newest - DAY, newest, "custom");
+  }
+
   function init() {
-    hook.range = presetRange("day");
+    hook.range = initialRange();
     document.querySelectorAll("#range [data-range]").forEach(function (button) {
       button.addEventListener("click", function () {
         hook.range = presetRange(button.dataset.range);
