@@ -29,7 +29,8 @@ class OverlappingBackfill(ServiceError):
         super().__init__({"detail": (
             f"overlaps backfill job {job.id} ({job.start:%Y-%m-%dT%H:%MZ} to"
             f" {job.end:%Y-%m-%dT%H:%MZ}, {job.status}) of this simulator: wait for it to"
-            " finish, or backfill only the part outside it"
+            " finish, backfill only the part outside it, or ask for exactly its window to"
+            " queue that job again"
         )})
 
 
