@@ -215,6 +215,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Only failures are kept (and dropped after the cool-off): no row per successful login.
+AXES_DISABLE_ACCESS_LOG = True
 # The client address is REMOTE_ADDR: behind a proxy every client shares the proxy's, so the
 # lock then holds per username (README "Security").
 

@@ -23,6 +23,12 @@ def inline_style_sources(template=TEMPLATE):
     return [style_hash_source(b) for b in blocks]
 
 
+class SwaggerUIView(SpectacularSwaggerSplitView):
+    # An HTML page only: DRF answers OPTIONS with metadata, which the view's HTML-template
+    # renderer cannot render (a 500); 405 instead.
+    http_method_names = ["get", "head"]
+
+
 swagger_ui = csp_update({"style-src": inline_style_sources()})(
-    SpectacularSwaggerSplitView.as_view(url_name="schema")
+    SwaggerUIView.as_view(url_name="schema")
 )

@@ -64,6 +64,16 @@ def test_every_page_answers_a_browser_with_a_page_or_a_4xx(org, member, candidat
     assert failures == []
 
 
+def test_every_page_answers_options_without_a_500(api, candidates):
+    """OPTIONS describes a view from its serializers (DRF's metadata), another path JSON
+    clients rarely take."""
+    api.raise_request_exception = False
+    codes = {url: api.options(url).status_code for route, _ in routes()
+             for url in fill(route, candidates[:2])}
+    assert len(codes) > 20
+    assert {url: code for url, code in codes.items() if code >= 500} == {}
+
+
 def test_the_activity_log_renders_in_the_browsable_api(api, simulator):
     response = api.get(f"/simulator/activity/{simulator.poller_id}", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
