@@ -230,7 +230,8 @@ LOGGING = {
 LOGGING.setdefault("loggers", {})["axes.apps"] = {"level": "WARNING"}
 
 # --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# With a host: kombu warns on every connection to a bare filesystem:// URL.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -76,8 +76,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.interrupt)
         processes = {}
         try:
-            processes = self.start_processes(host, port, flower_port)
             self.say(banner + "  starting web, worker (with beat) and Flower...\n")
+            self.start_processes(processes, host, port, flower_port)
             self.supervise(processes, host, port, flower_port, banner)
         except KeyboardInterrupt:
             self.say("\nstopping...")
@@ -120,7 +120,8 @@ class Command(BaseCommand):
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    def start_processes(self, host, port, flower_port):
+    def start_processes(self, processes, host, port, flower_port):
+        """Start each process into `processes` (so a Ctrl-C half-way stops those started)."""
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "hsim_project"]
         env = os.environ.copy()
@@ -134,13 +135,13 @@ class Command(BaseCommand):
             "web": [python, "manage.py", "runserver", "--noreload", "--insecure", f"{host}:{port}"],
             # One worker with the one embedded beat (DatabaseScheduler, from settings).
             "worker": celery + ["worker", "-B", "-E", "--loglevel=INFO", "--concurrency=2"],
-            # The filesystem broker answers Flower's inspect broadcasts slowly: give it time
-            # rather than a warning per method.
-            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}",
-                                "--inspect_timeout=10000"],
+            # Started once the worker is up: Flower asks the workers what they are at once,
+            # and logs a warning per question nobody answered.
+            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}"],
         }
-        processes = {}
         for name, cmd in commands.items():
+            if name == "flower":
+                self.wait_for_worker(processes["worker"])
             # A session of its own: the terminal's Ctrl-C reaches hsim_run only, which then
             # stops each process in order (a process group killed at once logs errors).
             processes[name] = subprocess.Popen(
@@ -149,7 +150,12 @@ class Command(BaseCommand):
                 errors="replace",
             )
             threading.Thread(target=self.relay, args=(name, processes[name]), daemon=True).start()
-        return processes
+
+    def wait_for_worker(self, worker, timeout=60):
+        deadline = time.monotonic() + timeout
+        while (self.ready_lines["worker"] != set(READY_LINES["worker"])
+               and worker.poll() is None and time.monotonic() < deadline):
+            time.sleep(0.2)
 
     def relay(self, name, process):
         """Copy a process's lines to our output, prefixed with its name."""
