@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # browser pages (/ and /dashboard/...) before the API, which is included at ""
     path("", include("simulator_app.web.urls")),
+    # Project Haystack HTTP API (before the REST API: it owns /api/<project>/<haystack op>)
+    path("", include("simulator_app.haystack.urls")),
     path("", include("simulator_app.api.urls")),
 ]
 
