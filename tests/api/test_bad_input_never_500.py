@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 
 from .conftest import assert_error, counts
+from .test_browsable_api_pages import fill, routes
 from .test_bulk_values import BROKEN_PRIMARY, make_entities, stored, value
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -146,3 +147,14 @@ def test_a_primary_failure_names_the_database_not_its_error_text(api, org, caplo
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "127.0.0.1" in logged  # the operator still gets the database's own words
     assert stored(org) == []
+
+
+def test_no_route_answers_deep_json_with_a_500(api, simulator, org):
+    """Every URL, the ones added later included (the URL walk of test_browsable_api_pages)."""
+    api.raise_request_exception = False
+    codes = {(method, url): api.generic(method, url, nested(1000),
+                                        content_type="application/json").status_code
+             for route, _ in routes() for url in fill(route, [simulator.poller_id, org.id])
+             for method in ("POST", "PUT")}
+    assert len(codes) > 40
+    assert {where: code for where, code in codes.items() if code >= 500} == {}
