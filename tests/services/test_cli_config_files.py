@@ -186,3 +186,13 @@ def test_create_simulator_takes_the_interval_when_only_one_place_states_it(db, u
     intervals = [Simulator.objects.get(poller_id=int(i)).config_dict["interval_minutes"]
                  for i in (same, flag, spec)]
     assert intervals == [30, 5, 30]
+
+
+@pytest.mark.parametrize("content", [None, "[" * 100 + "]" * 100, '{"version": 99}'])
+def test_hsim_generate_reads_a_state_file_through_the_same_bounds(tmp_path, content):
+    path = "/dev/zero" if content is None else write(tmp_path, "state.json", content)
+    with pytest.raises(CommandError) as info:
+        call_command("hsim_generate", *COMMANDS["hsim_generate"], "--state-in", str(path),
+                     stdout=io.StringIO())
+    assert info.value.returncode == 2
+    assert str(info.value).startswith("--state-in: ")
