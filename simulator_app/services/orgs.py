@@ -86,6 +86,8 @@ def get_or_create_org(key, name=None):
     check_org_key(key)
     org = Org.objects.filter(key=key).first()
     if org is not None:
+        if org.disabled_ts is not None:  # deleted (services/org_deletion.py): nothing new in it
+            raise OrgError("key", f"org '{key}' is disabled (deleted)")
         ensure_value_tables(key)
         return org, False
     return create_org(key, name), True

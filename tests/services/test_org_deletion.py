@@ -4,6 +4,7 @@ does) and logs it; a tick that still reaches a simulator of a deleted org stops 
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -147,3 +148,11 @@ def test_the_admin_bulk_delete_action_uses_the_same_service(admin_client, org, s
     assert response.status_code == 200
     assert Org.objects.get(pk=org.pk).disabled_ts is not None
     assert status_of(small) == "stopped" and not has_task(small)
+
+
+def test_the_cli_creates_nothing_in_a_deleted_org(org):
+    delete_org(org)
+    with pytest.raises(CommandError) as info:
+        call_command("hsim_create_simulator", "--org", org.key, "--name", "Late")
+    assert info.value.returncode == 2 and "disabled" in str(info.value)
+    assert not PollerConfig.objects.filter(poller_name="Late").exists()
