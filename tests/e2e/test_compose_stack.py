@@ -93,10 +93,14 @@ def local_broker_url(url):
 
 def native(command, environment, tmp_path, ports):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG")}
+           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG",
+                        "HSIM_CACHE_URL")}
     env.update(environment)
     env["DATABASE_URL"] = local_database_url(environment["DATABASE_URL"])
     env["CELERY_BROKER_URL"] = local_broker_url(environment["CELERY_BROKER_URL"])
+    # The cache (throttle counters) would follow the broker to the next Redis db, which is
+    # another test run's: keep it in this run's db (compose: the same redis service).
+    env["HSIM_CACHE_URL"] = local_broker_url(environment.get("HSIM_CACHE_URL", "redis://redis"))
     env["HSIM_VAR_DIR"] = str(tmp_path / "var")  # the image's ENV (Dockerfile)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # the image's python
     command = [ports.get(arg, arg) for arg in command]
