@@ -541,7 +541,12 @@
       var old = node.querySelector("details.current");
       if (old) { old.remove(); }
       node.appendChild(currentTable(section));
-      status.textContent = "";
+      var empty = charts.every(function (c) {
+        return c.plot.data.slice(1).every(function (values) {
+          return values.every(function (v) { return v === null; });
+        });
+      });
+      status.textContent = empty ? "no data in this range" : "";
     }).catch(function (err) {
       if (gen !== state.generation) { return; }
       status.textContent = "failed";
