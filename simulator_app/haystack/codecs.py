@@ -68,8 +68,9 @@ def _accept_items(accept):
 
 
 def encode(codec, grid):
-    if codec in (JSON4, JSON3) and not grid.meta().has("ver"):
-        # The Zinc writer adds ver itself (and would write a second one); JSON needs it set.
+    if codec == JSON4 and not grid.meta().has("ver"):
+        # The Zinc and Haystack 3 JSON writers add ver themselves (and would write a second
+        # one); the Haystack 4 JSON writer leaves it out unless the meta has it.
         meta = grid.meta()
         meta.set("ver", "3.0")
         grid = hs.HGrid.from_parts(meta, grid.cols(), grid.rows())

@@ -25,6 +25,7 @@ from simulator_app.models import OrgMembership, ScramCredential, SimulatorEntity
 from simulator_app.services import backfill
 from simulator_app.services.orgs import create_org
 from simulator_app.services.simulators import create_simulator
+from simulator_app.services.tokens import issue_token
 from simulator_app.services.value_databases import multi_writer
 from tests.conftest import truncate_core_tables
 
@@ -47,6 +48,7 @@ class Building:
     keys: dict  # catalogue key -> entity id
     start: datetime
     end: datetime
+    api_token: str  # one of alice's REST API tokens
 
 
 def free_port():
@@ -77,7 +79,8 @@ def building(django_db_setup, django_db_blocker):
         assert backfill.run_job(job.id).status == "done"
         keys = dict(SimulatorEntity.objects.filter(simulator=simulator)
                     .values_list("key", "entity_id"))
-        yield Building(org, other, simulator, keys, start, now)
+        api_token = issue_token(alice)
+        yield Building(org, other, simulator, keys, start, now, api_token)
         call_command("flush", interactive=False, verbosity=0)
         truncate_core_tables()
 
@@ -142,6 +145,17 @@ def server(building, tmp_path_factory):
 @pytest.fixture(scope="package")
 def root(server, building):
     return f"{server.origin}/haystack/{building.org.key}"
+
+
+def commit_sql(sql, params=()):
+    """Run SQL on a connection of its own, committed at once (tests run inside a transaction
+    the server processes cannot see)."""
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hsim")
+    url = f"{base.rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql, params).rowcount
 
 
 def stored_series(building, key, start=None, end=None):
