@@ -7,6 +7,7 @@ One rule for every way history gets made: a backfill start (API and command, thr
 never queues decades of intervals.
 """
 
+import logging
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from .errors import FieldError
 from .intervals import from_epoch, to_epoch
 
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+log = logging.getLogger(__name__)
 
 
 def horizon_days():
@@ -86,6 +88,8 @@ def skip_to_horizon(context, window, now):
     engine_state = dict(context.engine_state().to_dict())
     engine_state["last_end"] = window.start
     skipped_from = window.start - window.skipped * step
+    log.warning("simulator %s: catch-up skips %s interval(s) older than the history horizon",
+                context.simulator.poller_id, window.skipped)
     with transaction.atomic():
         state.engine_state = engine_state
         state.last_run_timestamp = from_epoch(window.start - step)
