@@ -196,3 +196,11 @@ def test_hsim_generate_reads_a_state_file_through_the_same_bounds(tmp_path, cont
                      stdout=io.StringIO())
     assert info.value.returncode == 2
     assert str(info.value).startswith("--state-in: ")
+
+
+def test_create_simulator_says_an_existing_simulator_keeps_its_configuration(db, unique_key):
+    key = unique_key("cli")
+    first, _ = create("--org", key, "--name", "Kept", "--interval", "30")
+    again, message = create("--org", key, "--name", "Kept", "--interval", "5")
+    assert again == first and "kept as it is" in message
+    assert Simulator.objects.get(poller_id=int(first)).config_dict["interval_minutes"] == 30

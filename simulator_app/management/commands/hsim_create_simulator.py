@@ -38,5 +38,10 @@ class Command(BaseCommand):
         except (ServiceError, ValueError) as exc:
             raise CommandError(str(exc), returncode=2) from None
         verb = "created" if created else "found existing"
-        self.stderr.write(f"{verb} simulator '{simulator.poller_name}' in org '{org_obj.key}'")
+        note = ""
+        if not created and (config or interval is not None):
+            note = " (kept as it is: --config/--interval apply to a new simulator only)"
+        self.stderr.write(
+            f"{verb} simulator '{simulator.poller_name}' in org '{org_obj.key}'{note}"
+        )
         self.stdout.write(str(simulator.poller_id))
