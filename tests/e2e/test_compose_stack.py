@@ -150,6 +150,21 @@ class Stack:
         assert done.returncode == 0, f"{command or default}:\n{done.stdout}\n{done.stderr}"
         return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
+    def healthcheck(self, service):
+        """Run the service's compose health check here; True when it passes."""
+        test = [interpolate(str(arg), self.dotenv)
+                for arg in self.compose["services"][service]["healthcheck"]["test"]]
+        kind, args = test[0], test[1:]
+        command = args if kind == "CMD" else ["sh", "-c", args[0]]
+        # The container's ports and hostname, as they are here.
+        command = [arg.replace("8000", str(self.web_port)).replace("5555", str(self.flower_port))
+                   for arg in command]
+        _, env = self.spec(service)
+        env["HOSTNAME"] = socket.gethostname()
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+        return done.returncode == 0
+
     def start(self, service):
         command, env = self.spec(service)
         log = open(self.tmp_path / f"{service}.log", "w")
@@ -246,6 +261,10 @@ def test_the_compose_stack_serves_logs_in_ticks_through_beat_and_guards_flower(s
                    "web's /healthz")
     plain = requests.get(f"{web}/admin/login/", allow_redirects=False, timeout=5)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+
+    # The file's own health checks pass against the running services.
+    for service in ("web", "worker", "flower"):
+        assert stack.wait_for(lambda: stack.healthcheck(service), 60, f"{service}'s health check")
 
     # An admin login over the TLS proxy: secure cookies, HSTS, CSP.
     page = requests.get(f"{web}/admin/login/", headers=https, timeout=5)
