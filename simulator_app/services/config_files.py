@@ -149,7 +149,7 @@ def expanded_size(node, sizes=None, open_nodes=None):
 
 def describe_yaml_error(exc):
     """PyYAML's problem and position, without the snippet of the file it quotes."""
-    problem = re.sub(r"'[^']*'|\"[^\"]*\"", "a character", exc.problem or "syntax error")
+    problem = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", exc.problem or "syntax error")
     mark = exc.problem_mark
     return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
 
