@@ -266,7 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     "hsim:recovery-probe": {
         "task": "simulator_app.tasks.recovery_probe",
         "schedule": float(os.environ.get("HSIM_RECOVERY_PROBE_SECONDS", "15")),
-        "options": {"expires": 60},
+        "options": {"expire_seconds": 60},
     },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
