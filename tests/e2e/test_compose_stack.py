@@ -244,6 +244,8 @@ def test_dotenv_stays_out_of_git_and_out_of_the_image():
 # --- the stack, running -----------------------------------------------------------------------
 def test_the_compose_stack_serves_logs_in_ticks_through_beat_and_guards_flower(stack, dotenv):
     stack.run("migrate")
+    # The production settings as compose sets them pass Django's deployment checklist.
+    stack.run("web", "python", "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     stack.run("web", "python", "manage.py", "createsuperuser", "--noinput", "--username", "ops",
               "--email", "ops@example.com",
               extra_env={"DJANGO_SUPERUSER_PASSWORD": dotenv["FLOWER_PASSWORD"]})
