@@ -4,6 +4,7 @@ once every process answers, a clean stop on Ctrl-C, help on every flag; `./hsim 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -72,6 +73,22 @@ def test_hsim_run_prefixes_every_process_says_when_all_answer_and_stops_cleanly(
     assert "exited; stopping the rest" not in output
     for port in (web, flower):
         assert get(f"http://127.0.0.1:{port}/") is None
+
+
+def test_hsim_run_stops_everything_and_exits_1_when_a_process_dies(tmp_path):
+    web, flower = free_port(), free_port()
+    with socket.socket() as taken:  # the web port is taken: the web server cannot start
+        taken.bind(("127.0.0.1", web))
+        taken.listen()
+        out = subprocess.run(
+            [sys.executable, "manage.py", "hsim_run", "--port", str(web), "--flower-port",
+             str(flower), "--history-days", "0"],
+            cwd=ROOT, env=embedded_env(tmp_path), capture_output=True, text=True, timeout=180,
+        )
+    assert out.returncode == 1, out.stdout[-3000:] + out.stderr[-3000:]
+    assert re.search(r"^web    \| .*(already in use|Errno 98)", out.stdout, re.M), out.stdout[-3000:]
+    assert "web exited (see its lines above); stopped the rest" in out.stderr
+    assert get(f"http://127.0.0.1:{flower}/") is None
 
 
 def test_every_hsim_run_flag_has_help():

@@ -16,7 +16,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ...services import backfill
@@ -74,15 +74,18 @@ class Command(BaseCommand):
         self.ready_lines = {name: set() for name in READY_LINES}
         # SIGTERM (`kill`) stops everything too, the same way as Ctrl-C.
         signal.signal(signal.SIGTERM, self.interrupt)
-        processes = {}
+        processes, dead = {}, []
         try:
             self.say(banner + "  starting web, worker (with beat) and Flower...\n")
             self.start_processes(processes, host, port, flower_port)
-            self.supervise(processes, host, port, flower_port, banner)
+            dead = self.supervise(processes, host, port, flower_port, banner)
         except KeyboardInterrupt:
             self.say("\nstopping...")
         finally:
             self.stop(processes)
+        if dead:
+            raise CommandError(f"{', '.join(dead)} exited (see its lines above); stopped the"
+                               " rest", returncode=1)
 
     @staticmethod
     def banner(simulator, host, port, flower_port):
@@ -192,8 +195,7 @@ class Command(BaseCommand):
                     warned = True
                     self.say(f"  still waiting for {', '.join(waiting)} to answer...")
             time.sleep(0.5)
-        dead = [n for n, p in processes.items() if p.poll() is not None]
-        self.stderr.write(f"{', '.join(dead)} exited; stopping the rest")
+        return [n for n, p in processes.items() if p.poll() is not None]
 
     def stop(self, processes):
         """SIGTERM to each process itself (the worker then stops its pool and its beat, as its
