@@ -182,6 +182,16 @@ class _Stamps(dict):
         return text
 
 
+class _JsonTexts(dict):
+    """JSON text of strings (statuses repeat endlessly), cached."""
+
+    def __missing__(self, value):
+        if len(self) > 10_000:
+            self.clear()
+        text = self[value] = json.dumps(value)
+        return text
+
+
 def json_chunks(simulator, query):
     """The JSON document, piece by piece."""
     head = {"start": iso(query.start), "end": iso(query.end), "rollup": query.rollup,
@@ -197,6 +207,8 @@ def json_chunks(simulator, query):
         return (f'{lead}{{"point": {dumps(point.key)}, "entity_id": {entity_id}, '
                 f'"unit": {dumps(point.unit)}, "rows": [')
 
+    flags = {None: "null", True: "true", False: "false"}
+    texts = _JsonTexts()
     for chunk in read_chunks(simulator, query):
         parts = []
         for index, us, vn, vb, vs, status in chunk:
@@ -204,7 +216,11 @@ def json_chunks(simulator, query):
             while current < index:
                 current += 1
                 parts.append(open_series(current))
-            row = dumps([stamps[us], _number(vn), vb, vs, status])
+            vn = _number(vn)
+            # Formatted by hand (json.dumps per row costs more than the query): repr of a
+            # finite float is valid JSON and what hsim_generate prints.
+            row = (f'["{stamps[us]}", {"null" if vn is None else repr(vn)}, {flags[vb]},'
+                   f' {texts[vs]}, {texts[status]}]')
             parts.append(row if first else ", " + row)
         yield "".join(parts)
     tail = []
