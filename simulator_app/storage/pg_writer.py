@@ -208,6 +208,10 @@ class PostgresValueDatabase:
             loader = BulkIndexes.begin(conn, cur, vt, self.bulk_maintenance_work_mem) \
                 if bulk and not ddl.timescaledb_available(conn) else None
             stats.bulk = loader is not None
+            if loader is not None:
+                # Rebuilding a backfill's indexes is one long statement by design: the
+                # connection's statement timeout (for ticks) must not cancel it.
+                cur.execute("SELECT set_config('statement_timeout', '0', true)")
             for chunk in chunks:
                 chunk = chunk.dedupe()
                 if not len(chunk):
