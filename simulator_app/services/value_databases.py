@@ -58,14 +58,12 @@ def multi_writer():
 def ensure_value_tables(org_key):
     """Create the org's value tables wherever they can be created now.
 
-    The primary must succeed; a secondary that is down gets its tables when it catches up.
+    The primary must succeed (PrimaryDatabaseError otherwise); a secondary that is down gets
+    its tables when it catches up, and one whose circuit is open is not even tried (a hung
+    secondary would cost every provisioning its connect timeout).
     """
-    for config in value_database_configs():
-        database = open_database(config)
-        try:
-            database.ensure_tables(org_key)
-        except Exception:
-            if config["primary"]:
-                raise
-        finally:
-            database.close()
+    writer = multi_writer()
+    try:
+        writer.ensure_tables(org_key)
+    finally:
+        writer.close()
