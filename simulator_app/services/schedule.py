@@ -3,6 +3,10 @@
 Explicit calls from the lifecycle services, not model signals. Beat notices changes through
 PeriodicTasks' change row: saves and deletes of PeriodicTask bump it by signal, queryset
 updates do not, so those call `PeriodicTasks.update_changed()` themselves.
+
+`start_time` is the task's phase: the first boundary after the start, plus a few seconds. hsim's
+beat scheduler (simulator_app/beat/scheduler.py) fires interval tasks at start_time + k x
+interval, so ticks stay just after each boundary after any beat restart or lag.
 """
 
 import json
