@@ -124,6 +124,9 @@ HSIM_VALUE_DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("HSIM_VALUE_DB_STATEMENT
 HSIM_VALUE_DB_LOCK_TIMEOUT_MS = int(os.environ.get("HSIM_VALUE_DB_LOCK_TIMEOUT_MS", "10000"))
 # A failed secondary is not tried again (circuit open) for this long; then one probe.
 HSIM_SECONDARY_PROBE_SECONDS = int(os.environ.get("HSIM_SECONDARY_PROBE_SECONDS", "30"))
+# Client-side bound on one secondary operation: a frozen server never answers on an open
+# connection, and its own statement_timeout cannot fire.
+HSIM_SECONDARY_DEADLINE_SECONDS = int(os.environ.get("HSIM_SECONDARY_DEADLINE_SECONDS", "30"))
 # Simulators stopped by a primary failure resume by themselves once the primary answers.
 HSIM_AUTO_RESUME = env_bool("HSIM_AUTO_RESUME", True)
 HSIM_AUTO_RESUME_BACKOFF_SECONDS = int(os.environ.get("HSIM_AUTO_RESUME_BACKOFF_SECONDS", "30"))
@@ -217,8 +220,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Only failures are kept (and dropped after the cool-off): no row per successful login.
 AXES_DISABLE_ACCESS_LOG = True
-# The client address is REMOTE_ADDR: behind a proxy every client shares the proxy's, so the
-# lock then holds per username (README "Security").
+# The client address: REMOTE_ADDR, or with HSIM_PROXY_COUNT trusted proxies in front, the
+# X-Forwarded-For entry the outermost one added (auth_backends.client_address).
+HSIM_PROXY_COUNT = int(os.environ.get("HSIM_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "simulator_app.auth_backends.client_address"
 
 LOGGING = {
     "version": 1,

@@ -52,7 +52,8 @@ def open_database(config):
 def multi_writer():
     """A writer over every configured value database (connections open lazily)."""
     return MultiDatabaseWriter([open_database(c) for c in value_database_configs()],
-                               probe_after_s=settings.HSIM_SECONDARY_PROBE_SECONDS)
+                               probe_after_s=settings.HSIM_SECONDARY_PROBE_SECONDS,
+                               secondary_deadline_s=settings.HSIM_SECONDARY_DEADLINE_SECONDS)
 
 
 def ensure_value_tables(org_key):

@@ -19,6 +19,7 @@ The primary's status is this process's last outcome (it cannot record its own fa
 secondaries' status is read from the state table, so every process sees the same.
 """
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class WriteReport:
 
 class MultiDatabaseWriter:
     def __init__(self, databases, state_store=None, *, catch_up_rows=500_000,
-                 probe_after_s=30):
+                 probe_after_s=30, secondary_deadline_s=30):
         """`databases`: value database objects (see open_value_database), exactly one primary.
         `state_store`: where secondary catch-up state lives; by default a table in the primary
         (it must be, for marks to commit atomically with the primary's rows)."""
@@ -86,6 +87,9 @@ class MultiDatabaseWriter:
         self.state = state_store if state_store is not None else self.primary.sync_state()
         self.catch_up_rows = catch_up_rows
         self.probe_after_s = probe_after_s
+        # Client-side bound on each secondary operation (a batch, a catch-up chunk, a probe):
+        # a secondary that hangs on an open connection fails instead of holding the tick.
+        self.secondary_deadline_s = secondary_deadline_s
         self._primary_status = {"status": STATUS_OK, "last_error": None, "last_error_at": None,
                                 "last_success_at": None}
         self._last_outcome = {}
@@ -102,7 +106,8 @@ class MultiDatabaseWriter:
             if not gates[db.key]:
                 continue  # breaker open: its catch-up creates them
             try:
-                db.ensure_tables(org_key)
+                with self._deadline(db):
+                    db.ensure_tables(org_key)
             except Exception as exc:  # it will be created by its next write or catch-up
                 log.warning("value database %s: ensure_tables failed: %s", db.key, exc)
                 self._trip(db.key, describe(getattr(exc, "cause", exc)))
@@ -199,7 +204,8 @@ class MultiDatabaseWriter:
                 result[db.key] = "not_due"
                 continue
             try:
-                db.connection().execute("SELECT 1")
+                with self._deadline(db):
+                    db.connection().execute("SELECT 1")
             except Exception as exc:
                 self._trip(db.key, describe(getattr(exc, "cause", exc)))
                 result[db.key] = "still_open"
@@ -281,6 +287,10 @@ class MultiDatabaseWriter:
                              db.key)
         return gates
 
+    def _deadline(self, db):
+        bound = getattr(db, "deadline", None)  # PostgreSQL; a local SQLite file cannot hang
+        return bound(self.secondary_deadline_s) if bound else contextlib.nullcontext()
+
     def _skipped(self, db):
         row = self._breakers.get(db.key)
         outcome = DatabaseOutcome(db.key, False, False, skipped=True, error=(
@@ -315,9 +325,11 @@ class MultiDatabaseWriter:
         outcome = DatabaseOutcome(db.key, False, True)
         try:
             if mark.was_clean and rows is not None:  # in sync before: just this batch
-                outcome.rows_written = db.write(org_key, rows, bulk=bulk).rows
+                with self._deadline(db):
+                    outcome.rows_written = db.write(org_key, rows, bulk=bulk).rows
             elif mark.was_clean and mark.pending_from is None:  # in sync: just this deletion
-                db.delete_entities(org_key, mark.pending_deletes)
+                with self._deadline(db):
+                    db.delete_entities(org_key, mark.pending_deletes)
             else:  # behind, or a streamed batch: copy from the primary
                 outcome.caught_up_rows = self._catch_up(db, org_key, mark)
                 outcome.rows_written = batch_rows
@@ -342,9 +354,10 @@ class MultiDatabaseWriter:
     def _catch_up(self, db, org_key, mark):
         """Copy the primary's rows from mark.pending_from on, in bounded chunks, persisting
         progress after each; pending deletions first."""
-        db.ensure_tables(org_key)
-        if mark.pending_deletes:
-            db.delete_entities(org_key, mark.pending_deletes)
+        with self._deadline(db):
+            db.ensure_tables(org_key)
+            if mark.pending_deletes:
+                db.delete_entities(org_key, mark.pending_deletes)
         start = mark.pending_from
         if start is None:
             return 0
@@ -355,7 +368,8 @@ class MultiDatabaseWriter:
         copied = 0
         while True:
             end = self.primary.next_boundary(org_key, start, self.catch_up_rows)
-            copied += self._copy_window(db, org_key, start, end)
+            with self._deadline(db):  # per chunk: a long catch-up is fine, a hang is not
+                copied += self._copy_window(db, org_key, start, end)
             if end is None:
                 return copied
             self.state.record_progress(org_key, db.key, mark.seq, end,

@@ -26,7 +26,11 @@ It is not thread-safe: one per process/thread.
 """
 
 import logging
+import os
 import queue
+import socket
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +130,42 @@ class PostgresValueDatabase:
             raise
         conn.autocommit = autocommit
         return conn
+
+    @contextmanager
+    def deadline(self, seconds):
+        """A client-side bound on what runs inside. A server process that stopped (not down)
+        still has its kernel ACK our packets, and its statement_timeout never fires: a query
+        on an open connection would wait forever. After `seconds`, the connection's socket is
+        shut down, the blocked call fails with OperationalError, and the connection is
+        dropped. 0/None: no bound."""
+        if not seconds:
+            yield
+            return
+        fired = threading.Event()
+
+        def cut():
+            conn = self._conn
+            if conn is None or conn.closed:
+                return
+            fired.set()
+            try:
+                sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                finally:
+                    sock.close()
+            except (OSError, psycopg.Error):  # closed meanwhile: nothing to cut
+                pass
+
+        timer = threading.Timer(seconds, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            if fired.is_set():
+                self.close()
 
     def close(self):
         if self._conn is not None:

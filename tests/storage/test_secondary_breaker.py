@@ -112,3 +112,34 @@ def test_a_statement_past_its_timeout_fails_the_write_instead_of_hanging(pg_url)
     with pytest.raises(psycopg.errors.QueryCanceled):
         database.connection().execute("SELECT pg_sleep(5)")
     database.close()
+
+
+def test_a_secondary_that_freezes_on_an_open_connection_fails_within_its_deadline(scratch):
+    """Frozen mid-session: the kernel still acknowledges, so only a client-side bound ends
+    the wait; the write fails, the circuit opens, the primary's rows are kept."""
+    import threading
+
+    (_, primary_url), (_, secondary_url) = scratch.create(), scratch.create()
+    proxy = TcpProxy.for_url(secondary_url)
+    w = MultiDatabaseWriter([
+        open_value_database("main", primary_url, primary=True),
+        open_value_database("replica", proxy.url(secondary_url), connect_timeout=2),
+    ], probe_after_s=3600, secondary_deadline_s=1)
+    try:
+        assert w.write(ORG, batch(0)).ok  # the connection to the secondary is now open
+        proxy.freeze()
+        reports = []
+        writing = threading.Thread(target=lambda: reports.append(w.write(ORG, batch(1))))
+        writing.start()
+        writing.join(60)  # a liveness guard, not a speed check: without a bound it never ends
+
+        assert not writing.is_alive()
+        (report,) = reports
+        assert report.outcomes[0].ok and not report.outcomes[1].ok
+        assert next(s for s in w.status() if s["key"] == "replica")["circuit"]["state"] == "open"
+        assert len(rows_of(primary_url)) == 12
+        proxy.thaw()
+        assert w.probe_secondaries() == {"replica": "not_due"}  # it stays skipped until due
+    finally:
+        w.close()
+        proxy.close()
