@@ -17,6 +17,8 @@ from .errors import ServiceError
 from .intervals import to_epoch
 
 QUEUED = (BackfillJob.PENDING, BackfillJob.RUNNING)
+# Also bounds the quota's own arithmetic (one row per queued job, read on every request).
+MAX_QUEUED_JOBS_PER_ORG = 1000
 
 
 class OverlappingBackfill(ServiceError):
@@ -99,6 +101,12 @@ def interval_seconds_of(simulator_ids):
 
 
 def check_quota(org_id, intervals, exclude_job=None):
+    jobs = BackfillJob.objects.filter(simulator__org_id=org_id, status__in=QUEUED).exclude(
+        pk=getattr(exclude_job, "pk", None)).count()
+    if jobs >= MAX_QUEUED_JOBS_PER_ORG:
+        raise QueuedWorkQuotaExceeded({"detail": (
+            f"the org already has {jobs:,} backfill jobs queued, the most it may"
+            f" ({MAX_QUEUED_JOBS_PER_ORG:,}): retry when some have finished")})
     quota = settings.HSIM_ORG_QUEUED_INTERVAL_QUOTA
     queued = queued_intervals(org_id, exclude_job)
     if queued + intervals > quota:

@@ -208,3 +208,14 @@ def test_concurrent_overlapping_requests_queue_one_job(clean_core, unique_key):
     for t in threads:
         t.join()
     assert outcomes.count(409) == 1 and BackfillJob.objects.count() == 1
+
+
+def test_an_org_queues_a_bounded_number_of_jobs(simulator, monkeypatch):
+    from simulator_app.services import backfill_admission
+
+    monkeypatch.setattr(backfill_admission, "MAX_QUEUED_JOBS_PER_ORG", 2)
+    backfill.create_job(simulator, T0 - 3 * H, T0 - 2 * H, now=T0)
+    backfill.create_job(simulator, T0 - 2 * H, T0 - H, now=T0)
+    with pytest.raises(QueuedWorkQuotaExceeded) as info:
+        backfill.create_job(simulator, T0 - H, T0, now=T0)
+    assert "2 backfill jobs queued" in str(info.value)
