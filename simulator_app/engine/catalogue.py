@@ -87,8 +87,9 @@ def _equip_tags(key, kind, layout, spec):
     if kind == "cooling_tower":
         return {**markers("coolingTower"), "equipRef": ref("chw-plant"), **elec}
     if kind == "boiler":
-        return {**markers("hot water boiler"), "equipRef": ref("hw-plant"),
-                "naturalGasRef": ref("gas-meter")}
+        # No naturalGasRef: its target must be a naturalGas output (a utility, a gas main);
+        # the gas meter is not one, and hsim models no such entity.
+        return {**markers("hot water boiler"), "equipRef": ref("hw-plant")}
     if kind == "ahu":
         return {**markers("ahu hotWaterHeating chilledWaterCooling variableAirVolume vavZone "
                           "singleDuct"),
@@ -101,7 +102,7 @@ def _equip_tags(key, kind, layout, spec):
     if kind == "elec_meter":
         return markers("ac elec meter siteMeter")
     if kind == "elec_submeter":
-        return {**markers("ac elec meter"), "submeterOf": ref("elec-meter")}
+        return {**markers("ac elec meter submeter"), "submeterOf": ref("elec-meter")}
     if kind == "gas_meter":
         return markers("naturalGas flow meter siteMeter")
     if kind == "water_meter":
@@ -135,15 +136,17 @@ def build(spec):
             "yearBuilt": site.year_built, "primaryFunction": site.primary_function,
             "weatherStationRef": ref("weather"),
         }),
+        # A weather station is shared by sites (siteRef is not a tag of weatherStation): the
+        # site points at it with weatherStationRef, and its points carry no siteRef either.
         Entity("weather", f"{site.name} Weather Station", "weatherStation", {
             "dis": f"{site.name} Weather Station", **markers("weatherStation"), **geo, "tz": tz,
-            **site_ref,
         }),
     ]
     for floor in range(1, layout.floors + 1):
         key = f"floor-{floor:02d}"
         entities.append(Entity(key, f"Floor {floor}", "space", {
-            "dis": f"Floor {floor}", **markers("space floor"), "floorNum": floor, **site_ref,
+            # floorNum counts from 0 (the ground floor), as Haystack defines it
+            "dis": f"Floor {floor}", **markers("space floor"), "floorNum": floor - 1, **site_ref,
         }))
     for key, kind in layout.equip_types.items():
         if kind == "weather":
@@ -165,7 +168,11 @@ def _points(entities, layout, tz):
         for t in TEMPLATES[kind]:
             dis = f"{entity.dis} {t.dis}"
             tags = {"dis": dis, **markers("point his cur"), **markers(t.markers), "kind": t.kind,
-                    "tz": tz, "siteRef": ref("site"), parent: ref(entity.key)}
+                    "tz": tz, parent: ref(entity.key)}
+            if kind != "weather":
+                tags["siteRef"] = ref("site")
+            if kind == "pump" and "run" in tags:  # the standard pump run points name the medium
+                tags.update(markers(_PUMP_SUBSTANCE[entity.key][0] + " pump"))
             if t.unit:
                 tags["unit"] = t.unit
             if t.enum:

@@ -4,6 +4,12 @@ A template's `signal` names a physics output shaped [T, n] with one column per e
 that type (catalogue order); `quality` names how the reading is degraded (quality.PROFILES).
 Units are Haystack unit symbols. Totalizers carry `hisTotalized` and name the rate they
 integrate (`per_second` converts the rate's unit to the total's unit per second).
+
+Marker sets follow the Haystack 4 point protos of their equipment (computed from the standard
+defs in tests/haystack/protos.py). Deliberate extensions, named in that test: the equipment's
+own power and energy meters (chillers, pumps, cooling tower, AHU fan), boiler run/enable and
+gas flow, the gas and water meters' points, and VAV zone occupancy.
+Pumps' run points get their medium (`chilled water pump run sensor`) in catalogue.py.
 """
 
 from dataclasses import dataclass
@@ -33,8 +39,9 @@ def _total(name, dis, markers, unit, signal, per_second):
 
 _RUN = _bool("run", "Run Status", "run sensor", "run", "bool_sensor")
 _ENABLE = _bool("enable-cmd", "Enable Command", "enable cmd", "enable", "command")
-_POWER = Template("power", "Power", "elec power sensor", "kW", "power", "power")
-_KWH = _total("energy", "Energy", "elec energy sensor", "kWh", "power", 1 / 3600)
+_POWER = Template("power", "Power", "ac elec active power sensor", "kW", "power", "power")
+_KWH = _total("energy", "Energy", "ac elec active import energy sensor total", "kWh", "power",
+              1 / 3600)
 
 # Supply/return water sensors: the same readings on the plant and on each machine.
 _CHWS = Template("chw-supply-temp", "CHW Supply Temp", "chilled water leaving temp sensor", "°F",
@@ -58,6 +65,9 @@ TEMPLATES = {
                  "air_temp"),
         Template("solar-irradiance", "Solar Irradiance", "weather solar irradiance sensor",
                  "W/m²", "ghi", "irradiance"),
+        Template("wind-speed", "Wind Speed", "weather wind speed sensor", "mph", "wind", "wind"),
+        Template("air-pressure", "Air Pressure", "weather atmospheric pressure sensor", "inHg",
+                 "pressure", "barometric"),
     ),
     "chw_plant": (
         Template("chw-supply-temp-sp", "CHW Supply Temp Setpoint", "chilled water leaving temp sp",
@@ -70,8 +80,8 @@ TEMPLATES = {
         _RUN,
         _CHWS,
         _CHWR,
-        Template("chw-flow", "CHW Flow", "chilled water flow sensor", "gal/min", "chw_flow",
-                 "water_flow"),
+        Template("chw-flow", "CHW Flow", "chilled water leaving flow sensor", "gal/min",
+                 "chw_flow", "water_flow"),
         Template("cw-entering-temp", "CW Entering Temp", "condenser water entering temp sensor",
                  "°F", "cw_in", "water_temp"),
         Template("cw-leaving-temp", "CW Leaving Temp", "condenser water leaving temp sensor",
@@ -82,12 +92,12 @@ TEMPLATES = {
     "pump": (_RUN, _POWER),
     "cooling_tower": (
         _bool("fan-run", "Fan Run Status", "fan run sensor", "run", "bool_sensor"),
-        Template("fan-speed", "Fan Speed", "fan speed cmd", "%", "fan_speed", "command"),
+        Template("fan-speed", "Fan Speed", "fan vfd speed cmd", "%", "fan_speed", "command"),
         Template("cw-leaving-temp", "CW Leaving Temp", "condenser water leaving temp sensor",
                  "°F", "cw_cold", "water_temp"),
         Template("cw-entering-temp", "CW Entering Temp", "condenser water entering temp sensor",
                  "°F", "cw_hot", "water_temp"),
-        Template("power", "Fan Power", "elec power sensor", "kW", "power", "power"),
+        Template("power", "Fan Power", "ac elec active power sensor", "kW", "power", "power"),
     ),
     "hw_plant": (
         Template("hw-supply-temp-sp", "HW Supply Temp Setpoint", "hot water leaving temp sp",
@@ -100,7 +110,7 @@ TEMPLATES = {
         _RUN,
         _HWS,
         _HWR,
-        Template("hw-flow", "HW Flow", "hot water flow sensor", "gal/min", "hw_flow",
+        Template("hw-flow", "HW Flow", "hot water leaving flow sensor", "gal/min", "hw_flow",
                  "water_flow"),
         Template("gas-flow", "Gas Flow", "naturalGas flow sensor", "cfh", "gas_flow",
                  "gas_flow"),
@@ -109,9 +119,10 @@ TEMPLATES = {
         _bool("fan-cmd", "Supply Fan Command", "discharge fan run cmd", "fan_cmd", "command"),
         _bool("fan-run", "Supply Fan Status", "discharge fan run sensor", "fan_run",
               "bool_sensor"),
-        Template("fan-speed", "Supply Fan Speed", "discharge fan speed cmd", "%", "fan_speed",
+        Template("fan-speed", "Supply Fan Speed", "discharge fan vfd speed cmd", "%", "fan_speed",
                  "command"),
-        Template("fan-power", "Supply Fan Power", "elec power sensor", "kW", "power", "power"),
+        Template("fan-power", "Supply Fan Power", "ac elec active power sensor", "kW", "power",
+                 "power"),
         Template("discharge-air-temp", "Discharge Air Temp", "discharge air temp sensor", "°F",
                  "sat", "air_temp"),
         Template("discharge-air-temp-sp", "Discharge Air Temp Setpoint", "discharge air temp sp",
@@ -124,10 +135,10 @@ TEMPLATES = {
                  "air_temp"),
         Template("outside-damper", "Outside Air Damper", "outside damper cmd", "%", "oa_damper",
                  "command"),
-        Template("cooling-valve", "Cooling Valve", "chilled water valve cmd", "%",
+        Template("cooling-valve", "Cooling Valve", "discharge chilled water cool valve cmd", "%",
                  "cooling_valve", "command"),
-        Template("heating-valve", "Heating Valve", "hot water valve cmd", "%", "heating_valve",
-                 "command"),
+        Template("heating-valve", "Heating Valve", "discharge hot water heat valve cmd", "%",
+                 "heating_valve", "command"),
         Template("duct-static-pressure", "Duct Static Pressure", "discharge air pressure sensor",
                  "inH₂O", "static", "pressure"),
         Template("duct-static-pressure-sp", "Duct Static Pressure Setpoint",
@@ -137,15 +148,15 @@ TEMPLATES = {
     ),
     "vav": (
         Template("zone-temp", "Zone Temp", "zone air temp sensor", "°F", "zone_temp", "zone_temp"),
-        Template("zone-cooling-sp", "Zone Cooling Setpoint", "zone air temp cooling sp", "°F",
-                 "cool_sp", "command"),
-        Template("zone-heating-sp", "Zone Heating Setpoint", "zone air temp heating sp", "°F",
-                 "heat_sp", "command"),
+        Template("zone-cooling-sp", "Zone Cooling Setpoint",
+                 "zone air temp effective cooling sp", "°F", "cool_sp", "command"),
+        Template("zone-heating-sp", "Zone Heating Setpoint",
+                 "zone air temp effective heating sp", "°F", "heat_sp", "command"),
         Template("airflow", "Discharge Air Flow", "discharge air flow sensor", "cfm", "flow",
                  "airflow"),
-        Template("damper", "Damper Position", "damper cmd", "%", "damper", "command"),
-        Template("reheat-valve", "Reheat Valve", "hot water valve cmd", "%", "reheat",
-                 "command"),
+        Template("damper", "Damper Position", "discharge damper cmd", "%", "damper", "command"),
+        Template("reheat-valve", "Reheat Valve", "discharge hot water heat valve cmd", "%",
+                 "reheat", "command"),
         Template("discharge-air-temp", "Discharge Air Temp", "discharge air temp sensor", "°F",
                  "dat", "air_temp"),
         _bool("occupied", "Occupancy", "zone occupied sensor", "occupied", "bool_sensor",
@@ -154,7 +165,7 @@ TEMPLATES = {
     "elec_meter": (
         _POWER,
         _KWH,
-        Template("power-factor", "Power Factor", "elec pf sensor", "pf", "pf", "pf"),
+        Template("power-factor", "Power Factor", "ac elec pf sensor", "pf", "pf", "pf"),
     ),
     "elec_submeter": (_POWER, _KWH),
     "gas_meter": (

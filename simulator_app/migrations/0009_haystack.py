@@ -1,8 +1,33 @@
-"""The Haystack HTTP API's tables: SCRAM credentials and handshakes, auth tokens, watches."""
+"""The Haystack HTTP API's tables: SCRAM credentials and handshakes, auth tokens, watches;
+and the tag_def rows of standard Haystack 4 tagging (new tags loaded; hsim's own tags that no
+standard def names get docs that say so, unless an adopted database wrote its own)."""
+
+import json
+from pathlib import Path
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+
+DOCS = Path(__file__).resolve().parent.parent / "data" / "haystack_tags.json"
+HSIM_OWN = "hsim's own tag (no Project Haystack def): "
+
+
+def load_tag_defs(apps, schema_editor):
+    TagDef = apps.get_model("simulator_app", "TagDef")
+    docs = json.loads(DOCS.read_text())
+    existing = {t.name: t for t in TagDef.objects.filter(name__in=list(docs))}
+    TagDef.objects.bulk_create(
+        [TagDef(name=name, doc=doc) for name, doc in docs.items() if name not in existing],
+        ignore_conflicts=True,
+    )
+    for name, tag in existing.items():
+        doc = docs[name]
+        unmarked = doc[len(HSIM_OWN):] if doc.startswith(HSIM_OWN) else None
+        if not tag.doc or (unmarked and tag.doc.lower() == unmarked.lower()):
+            tag.doc = doc
+            tag.save(update_fields=["doc"])
 
 
 class Migration(migrations.Migration):
@@ -61,4 +86,5 @@ class Migration(migrations.Migration):
                 ("user", models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name="scram_credential", to=settings.AUTH_USER_MODEL)),
             ],
         ),
+        migrations.RunPython(load_tag_defs, migrations.RunPython.noop),
     ]
