@@ -23,9 +23,11 @@ def staff():
     return [User.objects.create_superuser(name, password=PASSWORD) for name in ("root", "ops")]
 
 
-def attempt(base, username, password):
+def attempt(base, username, password, forwarded_for=None):
     """One browser-like login: the form's CSRF token, then the post."""
     session = requests.Session()
+    if forwarded_for:  # what the proxy in front appends
+        session.headers["X-Forwarded-For"] = forwarded_for
     form = session.get(f"{base}/admin/login/", timeout=30)
     assert form.status_code == 200
     return session.post(
@@ -52,6 +54,20 @@ def test_repeated_failures_lock_the_username_and_the_right_password_is_refused(
     # The operator's way out.
     call_command("axes_reset_username", "root")
     assert attempt(base, "root", PASSWORD).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_lock_holds_for_the_forwarded_client_only(
+        live_server, staff, settings):
+    settings.HSIM_PROXY_COUNT = 1
+    base = live_server.url
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(base, "root", "wrong", forwarded_for="203.0.113.5")
+    assert attempt(base, "root", PASSWORD, forwarded_for="203.0.113.5").status_code == 429
+    # A client cannot step out of its lock by sending an address of its own first.
+    spoofed = attempt(base, "root", PASSWORD, forwarded_for="198.51.100.7, 203.0.113.5")
+    assert spoofed.status_code == 429
+    # Another client behind the same proxy logs in as that user.
+    assert attempt(base, "root", PASSWORD, forwarded_for="203.0.113.6").status_code == 302
 
 
 def test_logins_without_an_http_request_still_work(staff):
