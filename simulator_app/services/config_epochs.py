@@ -38,6 +38,12 @@ def record_change(simulator, previous_spec, boundary):
         )
 
 
+def forget(simulator):
+    """After the generated rows were deleted (reset with clear_data) no old spec explains
+    anything: the current one is all there is again."""
+    ConfigEpoch.objects.filter(simulator=simulator).delete()
+
+
 def epochs(simulator):
     """[(start_s | None, end_s | None, Spec)] covering all time, oldest first."""
     rows = list(ConfigEpoch.objects.filter(simulator=simulator).order_by("starts_at")

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from ..models import SimulatorEntity, SimulatorState
 from ..models.state import RUNNING, STOPPED
-from . import recovery, schedule
+from . import config_epochs, recovery, schedule
 from .activity import log_event
 from .errors import BusyError, TransitionError
 from .locks import simulator_lock
@@ -79,6 +79,8 @@ def reset(simulator, clear_data=False, wait_seconds=30):
             state.save()
             schedule.disable(simulator.poller_id)
             recovery.forget(simulator.poller_id)
+            if clear_data:  # no row of an older spec is left: labels follow the current one
+                config_epochs.forget(simulator)
             log_event(
                 simulator.poller_id,
                 "reset",

@@ -203,3 +203,16 @@ def test_only_members_inject_faults_and_other_orgs_see_nothing(filled, org, othe
     ({"start": "x"}, "start"), ({"start": iso(END), "end": iso(START)}, "end")])
 def test_a_bad_label_window_is_a_400(api, simulator, params, field):
     assert_error(api.get(f"/simulator/labels/{simulator.poller_id}", params), 400, field=field)
+
+
+def test_a_reset_that_deletes_the_data_forgets_the_old_specs(api, org):
+    simulator = create_simulator(org, "Annex", with_faults([OLD_FAULT]), 15)
+    generate(simulator, START, END)
+    api.post(f"/simulator/state/{simulator.poller_id}",
+             {"building_config": with_faults([NEW_FAULT])}, format="json")
+    early, late = START - timedelta(days=3), END + timedelta(days=30)
+    assert len(labels_of(api, simulator, early, late)) == 2
+    response = api.post(f"/simulator/reset/{simulator.poller_id}", {"clear_data": True},
+                        format="json")
+    assert response.status_code == 200, response.content
+    assert [l["kind"] for l in labels_of(api, simulator, early, late)] == ["leaking_valve"]
