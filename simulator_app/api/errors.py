@@ -44,7 +44,17 @@ class PayloadTooLarge(APIException):
 
 
 def body(detail, errors=None):
-    return {"detail": str(detail), "errors": errors or {}}
+    return {"detail": printable(detail),
+            "errors": {printable(field): [printable(m) for m in messages]
+                       for field, messages in (errors or {}).items()}}
+
+
+def printable(text):
+    """Text as UTF-8 can carry it: messages quote the input ("'\\ud800' is not a valid
+    choice", an unknown field's name), and a lone surrogate in them would make rendering the
+    error itself fail with a 500. Such characters become '?'."""
+    text = str(text)
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
 def flatten(data, prefix=""):

@@ -158,3 +158,22 @@ def test_no_route_answers_deep_json_with_a_500(api, simulator, org):
              for method in ("POST", "PUT")}
     assert len(codes) > 40
     assert {where: code for where, code in codes.items() if code >= 500} == {}
+
+
+@pytest.mark.parametrize("path, text", [
+    ("/bulk/value", '{"org_id": %(org)d, "values": [{"\\ud800": 1, "entity_id": 1,'
+                    ' "ts": "2026-01-01T00:00:00Z"}]}'),
+    ("/poller", '{"org_id": %(org)d, "poller_type": "\\ud800", "poller_name": "x",'
+                ' "config": "{}"}'),
+    ("/poller", '{"org_id": %(org)d, "poller_type": "bacnet", "poller_name": "\\udc00",'
+                ' "config": "{}"}'),
+    ("/api/simulators/", '{"org_id": %(org)d, "name": "x", "interval_minutes": "\\ud800"}'),
+])
+def test_an_error_that_quotes_a_lone_surrogate_still_renders(api, org, path, text):
+    """Messages quote the input (an unknown field's name, a bad choice); the error shape
+    carries them with the surrogate replaced instead of failing to render (a 500)."""
+    before = counts()
+    response = raw_post(api, path, text % {"org": org.id})
+    assert_error(response, 400)
+    response.content.decode("utf-8")  # valid UTF-8: the surrogate did not reach the bytes
+    assert counts() == before
