@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..storage import history as store
 from .errors import ServiceError
 from .points import PointFilter, matching_points
-from .simulator_config import spec_of
+from .config_epochs import epochs
 from .value_databases import open_database, value_database_configs
 
 CSV_HEADER = "ts,point,value_n,value_b,value_s,status\n"
@@ -123,8 +123,14 @@ def parse_query(simulator, params, now=None):
     return query
 
 
+def finest_interval_seconds(simulator):
+    """The shortest interval any configuration of the simulator generated at (an interval
+    change keeps the older, maybe denser, rows)."""
+    return min(spec.interval_minutes * 60 for _, _, spec in epochs(simulator))
+
+
 def expected_rows(simulator, query):
-    step = max(spec_of(simulator).interval_minutes * 60, query.bucket_seconds or 0)
+    step = max(finest_interval_seconds(simulator), query.bucket_seconds or 0)
     intervals = math.ceil((query.end - query.start).total_seconds() / step)
     return len(query.points) * (intervals + (1 if query.bucket_seconds else 0))
 

@@ -174,3 +174,14 @@ def test_a_csv_request_with_bad_input_still_answers_the_json_error_shape(api, fi
     response = api.get(URL.format(filled.poller_id), {"rollup": "x"}, HTTP_ACCEPT="text/csv")
     assert response["Content-Type"].startswith("application/json")
     assert_error(response, 400, field="rollup")
+
+
+def test_the_row_limit_counts_the_finest_interval_the_simulator_ever_had(api, filled):
+    response = api.post(f"/simulator/state/{filled.poller_id}", {"interval_minutes": 60},
+                        format="json")
+    assert response.status_code == 200, response.content
+    # 24 rows a point at 15 min over these 6 h: 2 points x 24 = 48 > 40, though 60-min
+    # intervals alone would make it 12
+    with override_settings(HSIM_HISTORY_MAX_ROWS=40):
+        assert_error(get(api, filled, start=iso(START), end=iso(END),
+                         point=["weather.air-temp", "elec-meter.power"]), 400, field="end")
