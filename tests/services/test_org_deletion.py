@@ -131,6 +131,8 @@ def test_a_backfill_of_a_deleted_orgs_simulator_fails_and_writes_nothing(org, sm
 
 
 def test_the_admin_delete_stops_and_disables_instead_of_orphaning(admin_client, org, small):
+    confirm = admin_client.get(reverse("admin:simulator_app_org_delete", args=[org.pk]))
+    assert confirm.status_code == 200
     response = admin_client.post(reverse("admin:simulator_app_org_delete", args=[org.pk]),
                                  {"post": "yes"}, follow=True)
     assert response.status_code == 200
