@@ -9,7 +9,8 @@ from .views import bulk, fleets, health, pollers, prometheus, readings, router, 
 
 api_router = DefaultRouter(use_regex_path=False)  # int converters: integer ids in the schema
 api_router.include_format_suffixes = False  # one URL per resource (JSON; HTML via Accept)
-api_router.register("simulators", router.SimulatorViewSet, basename="simulator")
+# basename "api-simulator": "simulator-health" etc. name the seed paths below, not the router
+api_router.register("simulators", router.SimulatorViewSet, basename="api-simulator")
 api_router.register("orgs", router.OrgViewSet, basename="org")
 api_router.register("fleets", fleets.FleetViewSet, basename="fleet")
 
