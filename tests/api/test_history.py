@@ -135,6 +135,7 @@ def test_without_points_it_reads_every_point_of_the_filter(api, filled):
     ({"rollup": "1h", "fn": "median"}, "fn"),
     ({"fn": "avg"}, "fn"),
     ({"start": iso(START), "start ": "x", "end": [iso(END), iso(END)]}, "end"),
+    ({"format": "xml"}, "format"),
 ])
 def test_bad_input_is_a_400_naming_the_field(api, filled, params, field):
     assert_error(get(api, filled, **params), 400, field=field)

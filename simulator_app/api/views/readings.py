@@ -3,7 +3,7 @@ labels, and faults injected at run time. {id} is the simulator's poller_id."""
 
 from datetime import timedelta
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -145,6 +145,12 @@ class HistoryView(SimulatorView):
                                              content_type="application/json")
         response["Cache-Control"] = "no-store"
         return response
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # DRF's answer to an unknown ?format=
+            raise ValidationError({"format": ["json or csv"]}) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response) and getattr(request, "accepted_renderer", None) \
