@@ -139,8 +139,10 @@ class Command(BaseCommand):
             # One worker with the one embedded beat (DatabaseScheduler, from settings).
             "worker": celery + ["worker", "-B", "-E", "--loglevel=INFO", "--concurrency=2"],
             # Started once the worker is up: Flower asks the workers what they are at once,
-            # and logs a warning per question nobody answered.
-            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}"],
+            # and logs a warning per question not answered in time (the filesystem broker is
+            # slow to answer on a busy machine).
+            "flower": celery + ["flower", f"--address={host}", f"--port={flower_port}",
+                                "--inspect_timeout=10000"],
         }
         for name, cmd in commands.items():
             if name == "flower":
