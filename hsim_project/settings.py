@@ -139,6 +139,9 @@ HSIM_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("HSIM_CLOCK_TOLERANCE_SECONDS"
 # this many days, never before 1970; an org's pending/running backfill jobs hold at most this
 # many intervals not yet written (1,000,000 = 26 simulators' full 400-day horizon at 15 min).
 HSIM_HISTORY_HORIZON_DAYS = int(os.environ.get("HSIM_HISTORY_HORIZON_DAYS", "400"))
+# Typical-year weather files a building spec may name by file name (`weather.file`); unset:
+# only the packaged presets (`weather.preset`). Specs never name paths outside this folder.
+HSIM_WEATHER_DIR = os.environ.get("HSIM_WEATHER_DIR") or None
 HSIM_ORG_QUEUED_INTERVAL_QUOTA = int(os.environ.get("HSIM_ORG_QUEUED_INTERVAL_QUOTA", "1000000"))
 # Most buildings one fleet holds (simulator_app.services.fleets).
 HSIM_FLEET_MAX_SIZE = int(os.environ.get("HSIM_FLEET_MAX_SIZE", "20000"))

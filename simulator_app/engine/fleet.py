@@ -10,7 +10,7 @@ variant; a test checks it over many draws).
 
 import math
 
-from .presets import PRESETS, apply_preset
+from .presets import PRESETS, apply_preset, names
 from .rng import scalar_uniforms
 
 FLEET_STREAM = 101  # keeps fleet draws apart from the engine's own streams
@@ -83,9 +83,9 @@ def variant(template, fleet_seed, index, name_prefix="Building", presets=None):
 def variants(template, fleet_seed, count, name_prefix="Building", presets=None, start=0):
     if start < 0 or not 0 < count <= MAX_FLEET:
         raise ValueError(f"count must be between 1 and {MAX_FLEET}")
-    unknown = sorted(set(presets or ()) - PRESETS.keys())
+    unknown = sorted(set(presets or ()) - set(names()))
     if unknown:
         raise ValueError(f"unknown climate preset(s) {', '.join(unknown)}; "
-                         f"use {', '.join(sorted(PRESETS))}")
+                         f"use {', '.join(names())}")
     return [variant(template, fleet_seed, i, name_prefix, presets)
             for i in range(start, start + count)]

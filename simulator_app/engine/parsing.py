@@ -7,6 +7,7 @@ from pydantic import BaseModel, ValidationError
 from .faults import BIAS_POINTS, FAULT_TARGETS
 from .layout import Layout
 from .spec import Spec
+from .weather_files import WeatherFileError, load, resolve
 
 
 class SpecError(ValueError):
@@ -78,7 +79,8 @@ def parse_spec(data):
         # The default scenarios target the default layout: keep those that still apply.
         types = Layout.of(spec).equip_types
         spec = spec.model_copy(update={"faults": [f for f in spec.faults if f.equip in types]})
-    errors = _setpoint_errors(spec) + _layout_errors(spec) + _fault_errors(spec)
+    errors = (_setpoint_errors(spec) + _layout_errors(spec) + _fault_errors(spec)
+              + _weather_errors(spec))
     if errors:
         raise SpecError(errors)
     return spec
@@ -169,3 +171,17 @@ def _fault_errors(spec):
                 _error(f"{at}.position_pct", "applies to stuck_damper and economizer_stuck only")
             )
     return errors
+
+
+def _weather_errors(spec):
+    """A named weather file must exist where the host allows files and be a whole year."""
+    source = spec.weather
+    if source.preset is None and source.file is None:
+        return []
+    field = "weather.preset" if source.preset is not None else "weather.file"
+    try:
+        path, field = resolve(source)
+        load(path)
+    except WeatherFileError as exc:
+        return [_error(field, str(exc))]
+    return []

@@ -91,7 +91,8 @@ def run(model, ts, state_temps, carry):
         "vav.cool_sp": cool_sp, "vav.heat_sp": heat_sp, "vav.occupied": occ.zone_occupied,
         "weather.oat": w.oat[:, None], "weather.humidity": w.humidity[:, None],
         "weather.dew_point": w.dew_point[:, None], "weather.wet_bulb": w.wet_bulb[:, None],
-        "weather.ghi": w.ghi[:, None],
+        "weather.ghi": w.ghi[:, None], "weather.wind": w.wind[:, None],
+        "weather.pressure": w.pressure[:, None],
     })
     meters(spec, occ, signals, pumps, reject)
     return signals, zres.end_temp, fx

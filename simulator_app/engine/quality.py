@@ -46,6 +46,8 @@ PROFILES = {
     "water_temp": Profile(0.1, lo=20, hi=250, decimals=2, drift=True, sensor=True),
     "humidity": Profile(0.8, floor=0, ceiling=100, decimals=1, drift=True, sensor=True),
     "irradiance": Profile(0.5, 0.02, floor=0, decimals=1, sensor=True),
+    "wind": Profile(0.3, 0.03, floor=0, decimals=1, sensor=True),
+    "barometric": Profile(0.003, floor=0, decimals=2, sensor=True),
     "airflow": Profile(0, 0.015, floor=0, decimals=1, sensor=True),
     "water_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),
     "gas_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),

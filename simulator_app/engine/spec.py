@@ -22,6 +22,7 @@ from pydantic import (
 from .holidays import check as check_holiday
 from .layout import ORIENTATIONS
 from .scenarios import DEFAULT_FAULTS, DEFAULT_HOLIDAYS
+from .weather_files import PACKAGED
 
 
 class _Model(BaseModel):
@@ -62,7 +63,23 @@ class Climate(_Model):
     synoptic_amplitude_f: float = Field(5.5, ge=0, le=30, description="multi-day weather systems")
     dew_point_mean_f: float = Field(41.0, ge=-40, le=90)
     dew_point_amplitude_f: float = Field(22.0, ge=0, le=60)
-    cloudiness: float = Field(0.45, ge=0, le=1)
+    cloudiness: float = Field(0.6, ge=0, le=1, description="mean sky cover")
+
+
+class WeatherSource(_Model):
+    """A typical-year weather file instead of the synthetic weather (both null: synthetic)."""
+
+    preset: Literal[tuple(PACKAGED)] | None = Field(
+        None, description="a packaged typical year: " + ", ".join(PACKAGED))
+    file: str | None = Field(
+        None, min_length=1, max_length=128,
+        description="file name (EPW .epw, TMY3 .csv, TMY2 .tm2) in the server's weather folder")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.preset is not None and self.file is not None:
+            raise ValueError("name a preset or a file, not both")
+        return self
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -203,6 +220,7 @@ class Spec(_Model):
     interval_minutes: int = Field(15, ge=1, le=1440, description="must divide a day")
     site: Site = Site()
     climate: Climate = Climate()
+    weather: WeatherSource = WeatherSource()
     schedule: Schedule = Schedule()
     setpoints: Setpoints = Setpoints()
     equipment: Equipment = Equipment()
