@@ -155,10 +155,11 @@ def read_chunks(simulator, query):
     try:
         if query.bucket_seconds:
             chunks = store.rollup_rows(db, simulator.org.key, query.entity_ids, query.start,
-                                       query.end, query.bucket_seconds, query.fn)
+                                       query.end, query.bucket_seconds, query.fn,
+                                       chunk_rows=store.CHUNK_ROWS)
         else:
             chunks = store.raw_rows(db, simulator.org.key, query.entity_ids, query.start,
-                                    query.end)
+                                    query.end, chunk_rows=store.CHUNK_ROWS)
         yield from chunks
     finally:
         db.close()

@@ -186,3 +186,21 @@ def test_the_row_limit_counts_the_finest_interval_the_simulator_ever_had(api, fi
     with override_settings(HSIM_HISTORY_MAX_ROWS=40):
         assert_error(get(api, filled, start=iso(START), end=iso(END),
                          point=["weather.air-temp", "elec-meter.power"]), 400, field="end")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_answer_streams_in_chunks_of_bounded_size(api, filled, monkeypatch, fmt):
+    from simulator_app.storage import history as store
+
+    monkeypatch.setattr(store, "CHUNK_ROWS", 100)
+    response = get(api, filled, start=iso(START), end=iso(END), format=fmt)
+    assert response.streaming
+    chunks = [c for c in response.streaming_content if c]
+    rows = sum(c.count(b"\n") for c in chunks) - 1 if fmt == "csv" else None
+    if fmt == "csv":
+        assert rows > 24 * 60
+        assert len(chunks) >= rows // 100  # one chunk per 100 rows read, not one answer
+        assert max(c.count(b"\n") for c in chunks) <= 100
+    else:
+        assert len(chunks) >= 24 * 60 // 100
+        json.loads(b"".join(chunks))
