@@ -46,7 +46,7 @@ class Command(BaseCommand):
         bar = tqdm(
             total=first.total_intervals, initial=first.done_intervals, unit="interval",
             disable=no_progress, desc=f"simulator {simulator_id}",
-            mininterval=0,  # one update per committed chunk: show each of them
+            mininterval=0, miniters=1,  # one update per committed chunk: show each of them
         )
 
         def on_chunk(job, rows):

@@ -110,7 +110,7 @@ class Command(BaseCommand):
             done = backfill.progress(job)
             if bar is None:
                 bar = tqdm(total=done.total_intervals, unit="interval", desc="backfill",
-                           mininterval=0)
+                           mininterval=0, miniters=1)
             bar.update(done.done_intervals - bar.n)
 
         try:
