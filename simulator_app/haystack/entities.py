@@ -31,9 +31,13 @@ def org_entity_ids(org):
             .values("entity_id"))
 
 
-def load(org, with_current=True):
-    """{entity id: {tag: Haystack value}} of every enabled entity the org may see."""
-    rows = (EntityTag.objects.filter(entity_id__in=Subquery(org_entity_ids(org)),
+def load(org, with_current=True, only=None):
+    """{entity id: {tag: Haystack value}} of every enabled entity the org may see (or of those
+    of `only`, entity ids; their refs then carry the dis of entities among them only)."""
+    visible = org_entity_ids(org)
+    if only is not None:
+        visible = visible.filter(entity_id__in=[int(i) for i in only])
+    rows = (EntityTag.objects.filter(entity_id__in=Subquery(visible),
                                      disabled_ts__isnull=True)
             .values_list("entity_id", "tag__name", "value_n", "value_b", "value_s",
                          "value_ts", "value_dict", "value_ref"))

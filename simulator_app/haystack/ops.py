@@ -15,6 +15,7 @@ from django.utils import timezone as dj_timezone
 from ..services.value_databases import multi_writer
 from . import entities, ranges, timezones, watches
 from .codecs import grid_of, hdatetime, now_utc
+from .localtime import local_datetimes
 from .errors import OpError, UnknownOp
 
 BOOT_TIME = datetime.now(timezone.utc)
@@ -192,7 +193,8 @@ def his_read(context, grid):
     text = first.get("range") if first.get("range") is not None else meta.get("range")
     if len(ids) > 100:
         raise OpError("hisRead reads at most 100 points at once")
-    records = entities.load(context.org, with_current=False)
+    wanted = [i for i in (_entity_id(ref) for ref in ids) if i is not None]
+    records = entities.load(context.org, with_current=False, only=wanted)
     points = []
     for ref in ids:
         record = records.get(_entity_id(ref))
@@ -215,39 +217,33 @@ def his_read(context, grid):
              "hisEnd": hdatetime(end, zone, zone_name)}
     if len(points) == 1:
         hmeta["id"] = points[0]["id"]
-        series = _series(rows, points[0])
-        return grid_of([{"ts": hdatetime(t, zone, zone_name), **({"val": v} if v is not None
-                        else {})} for t, v in series], meta=hmeta, columns=["ts", "val"])
+        stamps, values = _series(rows, points[0])
+        times = local_datetimes(stamps, zone, zone_name)
+        return grid_of([{"ts": t, "val": v} for t, v in zip(times, values)], meta=hmeta,
+                       columns=["ts", "val"])
     merged = {}
     for index, point in enumerate(points):
-        for t, v in _series(rows, point):
-            if v is not None:
-                merged.setdefault(t, {})[f"v{index}"] = v
+        for t, v in zip(*_series(rows, point)):
+            merged.setdefault(t, {})[f"v{index}"] = v
     columns = [hs.HCol("ts")] + [hs.HCol(f"v{i}", hs.HDict({"id": p["id"]}))
                                  for i, p in enumerate(points)]
-    out = [{"ts": hdatetime(t, zone, zone_name), **vals} for t, vals in sorted(merged.items())]
-    return grid_of(out, meta=hmeta, columns=columns)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    stamps = sorted(merged)
+    times = local_datetimes(np.asarray(stamps, dtype=np.int64), zone, zone_name)
+    return grid_of([{"ts": t, **merged[s]} for t, s in zip(times, stamps)], meta=hmeta,
+                   columns=columns)
 
 
 def _series(rows, point):
-    """[(utc datetime, value)] of one point; rows with no value are left out."""
+    """(µs timestamps, Haystack values) of one point; rows with no value are left out."""
     entity_id = int(point["id"].val)
     mask = rows.entity_id == entity_id
     ts, numbers, flags = rows.ts[mask], rows.value_n[mask], rows.value_b[mask]
     unit = point.get("unit") if isinstance(point.get("unit"), str) else None
-    is_bool = point.get("kind") == "Bool"
-    out = []
-    for t, n, b in zip(ts.tolist(), numbers.tolist(), flags.tolist()):
-        if is_bool or b >= 0:
-            value = None if b < 0 else bool(b)
-        else:
-            value = None if np.isnan(n) else hs.Number(n, unit)
-        if value is not None:
-            out.append((datetime.fromtimestamp(t / 1e6, tz=timezone.utc), value))
-    return out
+    if point.get("kind") == "Bool" or (len(flags) and (flags >= 0).all()):
+        keep = flags >= 0
+        return ts[keep], [bool(b) for b in flags[keep].tolist()]
+    keep = ~np.isnan(numbers)
+    return ts[keep], [hs.Number(n, unit) for n in numbers[keep].tolist()]
 
 
 def close(context, grid):

@@ -14,7 +14,9 @@ import requests
 from phable.auth.scram import ScramScheme
 from phable.io.ph_json import ph_from_json
 
-from .conftest import PASSWORD, stored_series
+from simulator_app.storage.ddl import table_names
+
+from .conftest import PASSWORD, commit_sql, stored_series
 
 pytestmark = pytest.mark.django_db
 
@@ -265,6 +267,15 @@ def test_watches_report_changes_and_outlive_a_restart_of_the_web_processes(
     assert all("curVal" in row for row in sub)
     poll = zinc(zinc_post(session, f"{root}/watchPoll", f'ver:"3.0" watchId:"{watch_id}"\nempty\n'))
     assert len(poll) == 0  # nothing changed since the subscription
+    _, current = table_names(building.org.key)
+    commit_sql(f'UPDATE core."{current}" SET value_n = value_n + 1, '
+               f"ts = ts + interval '15 minutes' WHERE entity_id = %s", (ids[0],))
+    changed = zinc(zinc_post(session, f"{root}/watchPoll",
+                             f'ver:"3.0" watchId:"{watch_id}"\nempty\n'))
+    assert [row["id"].name for row in changed] == [str(ids[0])]
+    assert changed[0]["curVal"].value == pytest.approx(sub[0]["curVal"].value + 1)
+    commit_sql(f'UPDATE core."{current}" SET value_n = value_n - 1, '  # as the table was
+               f"ts = ts - interval '15 minutes' WHERE entity_id = %s", (ids[0],))
     server.restart()
     refresh = zinc(zinc_post(session, f"{root}/watchPoll",
                              f'ver:"3.0" watchId:"{watch_id}" refresh\nempty\n'))
