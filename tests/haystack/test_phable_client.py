@@ -58,7 +58,9 @@ def test_his_read_of_a_day_equals_the_value_table_in_the_points_time_zone(client
     day = (datetime.now(tz) - timedelta(days=1)).date()
     his = client.his_read_by_id(point, day)
     stamps = [row["ts"] for row in his.rows]
-    assert len(stamps) == 96
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    assert len(stamps) == (next_midnight.timestamp() - midnight.timestamp()) // 900  # DST: 92/100
     assert all(t.tzinfo is not None and t.utcoffset() == tz.utcoffset(t.replace(tzinfo=None))
                for t in stamps)
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
