@@ -277,6 +277,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expire_seconds": 60},
     },
 }
+# A file beat appends one line per send to (sent at, grid point, task id, entry): lateness and
+# doubled sends can be measured (bench/bench_fleet.py). Off when empty.
+HSIM_BEAT_SEND_LOG = os.environ.get("HSIM_BEAT_SEND_LOG", "")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@ and to fire interval tasks on their grid.
   each simulator's start_time just after an interval boundary, see services/schedule.py) or
   the epoch, whatever happened before.
 
-Issue 13 grows this module into a scheduler that scales (changed rows only, bulk run state).
+- Scale: the scheduling core (changed rows only, a due heap, run state written in bulk, no
+  double sends) is incremental.IncrementalScheduling, mixed in below.
 """
 
 import logging
@@ -23,6 +24,8 @@ from celery import schedules
 from django.db import close_old_connections, connections
 from django.db.utils import DatabaseError, InterfaceError
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from .incremental import IncrementalScheduling
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ class GridEntry(ModelEntry):
                                              nowfun=schedule.nowfun, app=self.app)
 
 
-class HsimScheduler(DatabaseScheduler):
+class HsimScheduler(IncrementalScheduling, DatabaseScheduler):
     Entry = GridEntry
     retry_seconds = RETRY_SECONDS
 

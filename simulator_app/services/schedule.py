@@ -66,7 +66,10 @@ def enable(simulator_id, minutes, now=None):
 
 
 def disable(simulator_id):
-    if PeriodicTask.objects.filter(name=task_name(simulator_id)).update(enabled=False):
+    # A queryset update does not bump date_changed (auto_now): set it, or hsim's beat, which
+    # applies rows by date_changed (beat/changes.py), would not see the stop until its scan.
+    if PeriodicTask.objects.filter(name=task_name(simulator_id)).update(
+            enabled=False, date_changed=timezone.now()):
         PeriodicTasks.update_changed()
 
 
