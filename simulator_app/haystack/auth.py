@@ -31,6 +31,7 @@ from ..models import HaystackAuthToken, ScramHandshake
 from . import credentials, scram
 
 HANDSHAKE_SECONDS = 300
+MAX_USERNAME = 150  # Django's username length
 MAX_PENDING_HANDSHAKES = 20  # per username: HELLO floods cannot grow the table without bound
 
 
@@ -103,8 +104,8 @@ def _decode_text(value):
 
 def hello(username_b64):
     username = _decode_text(username_b64)
-    if not username:
-        return challenge(400, "HELLO needs a base64 username")
+    if not username or len(username) > MAX_USERNAME:
+        return challenge(400, f"HELLO needs a base64 username (at most {MAX_USERNAME} characters)")
     now = timezone.now()
     ScramHandshake.objects.filter(expires_at__lt=now).delete()
     pending = ScramHandshake.objects.filter(username=username).order_by("-expires_at")

@@ -200,3 +200,21 @@ def test_setting_a_password_stores_a_verifier_that_checks_the_new_password():
     user.set_unusable_password()
     user.save()
     assert verifier_of(user) is None
+
+
+@pytest.mark.parametrize("header", [
+    "HELLO username=" + b64("x" * 5000),
+    "HELLO username=***",
+    "HELLO",
+    "SCRAM data=%%%, handshakeToken=abc",
+    "SCRAM data=" + b64("n,,n=alice,r=abc") + ", handshakeToken=nosuchtoken",
+    "SCRAM handshakeToken=",
+    "Negotiate abc",
+    "BEARER",
+    "\u00e9\u00e9",
+])
+def test_malformed_authorization_never_answers_5xx_nor_data(root, header):
+    response = requests.get(f"{root}/read", params={"filter": "site"},
+                            headers={**ZINC, "Authorization": header.encode("utf-8")})
+    assert response.status_code in (400, 401, 403), response.text
+    assert "Annex" not in response.text
