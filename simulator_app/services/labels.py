@@ -15,9 +15,10 @@ import json
 from functools import lru_cache
 
 from .. import engine
-from ..engine.faults import episodes
+from ..engine.faults import FAULT_TARGETS, episodes
 from ..models import FaultEpisode, SimulatorEntity
 from .config_epochs import epochs
+from .errors import ServiceError
 from .intervals import to_epoch
 
 
@@ -54,8 +55,37 @@ def entity_id_map(simulator):
     return ids
 
 
-def labels(simulator, start, end):
-    """[label dict] of the episodes overlapping [start, end) (epoch seconds), by start."""
+ANOMALY_MAX_SECONDS = 31 * 86400  # anomaly labels are per point: a month at most per request
+
+
+def anomaly_labels(spec, lo, hi, epoch_start, epoch_end):
+    """Data-quality anomalies (drift, stale, dropout, outage) the engine labels in [lo, hi):
+    everything `engine.labels` reports beyond the fault episodes (nothing where the engine
+    labels faults only), clipped to the epoch."""
+    step = spec.interval_seconds
+    a, b = lo - lo % step, -(-hi // step) * step
+    out = []
+    for label in engine.labels(spec, a, b):
+        if label.fault in FAULT_TARGETS or label.end <= lo or label.start >= hi:
+            continue
+        point = getattr(label, "point", None)
+        out.append({
+            "kind": label.fault, "entity": label.entity,
+            "points": [point] if point else _points_by_equip(
+                json.dumps(spec.to_dict(), sort_keys=True)).get(label.entity, []),
+            "start": label.start if epoch_start is None else max(label.start, epoch_start),
+            "end": label.end if epoch_end is None else min(label.end, epoch_end),
+            "severity": label.severity, "magnitude": getattr(label, "magnitude", None),
+            "source": "spec",
+        })
+    return out
+
+
+def labels(simulator, start, end, anomalies=False):
+    """[label dict] of the episodes overlapping [start, end) (epoch seconds), by start; with
+    `anomalies`, the data-quality anomalies too (a window of at most a month)."""
+    if anomalies and end - start > ANOMALY_MAX_SECONDS:
+        raise ServiceError({"end": "anomaly labels cover at most 31 days per request"})
     injected = injected_keys(simulator)
     found = []
     for epoch_start, epoch_end, spec in epochs(simulator):
@@ -63,6 +93,8 @@ def labels(simulator, start, end):
         hi = end if epoch_end is None else min(end, epoch_end)
         if lo >= hi:
             continue
+        if anomalies:
+            found.extend(anomaly_labels(spec, lo, hi, epoch_start, epoch_end))
         for fault, label in episodes(spec, lo, hi):
             own_end = None if fault.end is None else label.end
             if epoch_end is not None:
@@ -88,16 +120,17 @@ def labels(simulator, start, end):
 
 def merge(found):
     """Join a label cut at an epoch boundary with its continuation in the next epoch."""
-    out = []
+    out, open_ends = [], {}
     for item in found:
-        for prev in out:
-            if (prev["end"] == item["start"]
-                    and (prev["kind"], prev["entity"], prev["severity"])
-                    == (item["kind"], item["entity"], item["severity"])):
-                prev["end"] = item["end"]
-                prev["source"] = "injected" if "injected" in (prev["source"], item["source"]) \
-                    else "spec"
-                break
+        key = (item["kind"], item["entity"], item["severity"])
+        prev = open_ends.pop((key, item["start"]), None)
+        if prev is not None:
+            prev["end"] = item["end"]
+            if item["source"] == "injected":
+                prev["source"] = "injected"
         else:
-            out.append(dict(item))
+            prev = dict(item)
+            out.append(prev)
+        if prev["end"] is not None:
+            open_ends[(key, prev["end"])] = prev
     return out

@@ -40,7 +40,7 @@ def as_engine(labels, window_end):
 
 def test_labels_equal_the_engines_for_the_window(api, simulator):
     found = labels_of(api, simulator, W0, W1)
-    expected = engine.labels(spec_of(simulator), W0, W1)
+    expected = engine.labels(spec_of(simulator), W0, W1, anomalies=False)
     assert len(expected) >= 3
     assert sorted(as_engine(found, W1), key=repr) == sorted(expected, key=repr)
     ids = dict(SimulatorEntity.objects.filter(simulator=simulator).values_list("key", "entity_id"))
@@ -77,11 +77,11 @@ def test_labels_of_data_generated_under_an_old_spec_stay_the_old_specs(api, org,
     before = labels_of(api, simulator, early, END)
     # the old spec's episode, ending where the old spec stopped generating
     expected = [engine.Label(l.fault, l.entity, l.start, min(l.end, int(END.timestamp())),
-                             l.severity) for l in engine.labels(old_spec, early, END)]
+                             l.severity) for l in engine.labels(old_spec, early, END, anomalies=False)]
     assert as_engine(before, END) == expected
     late = END + timedelta(days=30)
     after = labels_of(api, simulator, END, late)
-    assert as_engine(after, late) == engine.labels(spec_of(simulator), END, late)
+    assert as_engine(after, late) == engine.labels(spec_of(simulator), END, late, anomalies=False)
     assert [l["kind"] for l in labels_of(api, simulator, early, late)] == [
         "schedule_override", "leaking_valve"]
 
@@ -216,3 +216,25 @@ def test_a_reset_that_deletes_the_data_forgets_the_old_specs(api, org):
                         format="json")
     assert response.status_code == 200, response.content
     assert [l["kind"] for l in labels_of(api, simulator, early, late)] == ["leaking_valve"]
+
+
+def test_anomaly_labels_are_the_engines_beyond_the_faults(api, simulator):
+    start, end = datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(
+        2026, 3, 8, tzinfo=timezone.utc)
+    response = api.get(f"/simulator/labels/{simulator.poller_id}",
+                       {"start": iso(start), "end": iso(end), "anomalies": "true"})
+    assert response.status_code == 200, response.content
+    served = sorted((l["kind"], l["entity"], epoch(l["start"]), epoch(l["end"]))
+                    for l in response.json()["labels"])
+    expected = sorted((l.fault, l.entity, l.start, l.end)
+                      for l in engine.labels(spec_of(simulator), start, end))
+    assert served == expected
+    assert labels_of(api, simulator, start, end) == [
+        l for l in response.json()["labels"] if l["kind"] in engine.faults.FAULT_TARGETS]
+
+
+def test_anomaly_labels_of_more_than_a_month_are_a_400(api, simulator):
+    assert_error(api.get(f"/simulator/labels/{simulator.poller_id}", {
+        "start": iso(W0), "end": iso(W1), "anomalies": "true"}), 400, field="end")
+    assert_error(api.get(f"/simulator/labels/{simulator.poller_id}", {
+        "anomalies": "perhaps"}), 400, field="anomalies")

@@ -55,14 +55,24 @@ class HistorySerializer(serializers.Serializer):
     series = HistorySeriesSerializer(many=True)
 
 
+class AnomaliesSerializer(serializers.Serializer):
+    anomalies = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also the data-quality anomalies (drift, stale, dropout, outage) the engine"
+                  " labels; the window is then at most 31 days.")
+
+
 class LabelSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=sorted(FAULT_TARGETS))
+    kind = serializers.CharField(help_text=f"A fault ({', '.join(sorted(FAULT_TARGETS))}) or,"
+                                           " with anomalies=true, a data-quality anomaly.")
     entity = serializers.CharField(help_text="Catalogue key (equipment, or the biased point).")
     entity_id = serializers.IntegerField(allow_null=True)
     points = serializers.ListField(child=serializers.CharField())
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(allow_null=True, help_text="null while open-ended")
     severity = serializers.FloatField()
+    magnitude = serializers.FloatField(required=False, allow_null=True,
+                                       help_text="Anomalies: drift per year, or run length.")
     source = serializers.ChoiceField(choices=["spec", "injected"])
 
 

@@ -19,7 +19,8 @@ from ...services.history import iso_us
 from ...services.intervals import to_epoch
 from ..schema import CONTROL, READ, errors
 from ..serializers.readings import (
-    EquipSerializer, FaultEpisodeSerializer, FaultRequestSerializer, HistorySerializer,
+    AnomaliesSerializer, EquipSerializer, FaultEpisodeSerializer, FaultRequestSerializer,
+    HistorySerializer,
     LabelsSerializer, PointFilterSerializer, PointSerializer, WindowSerializer,
 )
 from .simulators import ControlView, SimulatorView
@@ -178,13 +179,16 @@ def label_data(item):
 
 class LabelsView(SimulatorView):
     @extend_schema(
-        tags=TAGS, parameters=[WindowSerializer],
+        tags=TAGS, parameters=[WindowSerializer, AnomaliesSerializer],
         summary="Fault labels: every episode that shaped the data in [start, end)",
         responses={200: LabelsSerializer, **errors(400, *READ)})
     def get(self, request, id):
         simulator = self.simulator(id)
         start, end = window(request)
-        found = labels.labels(simulator, to_epoch(start), to_epoch(end))
+        flag = AnomaliesSerializer(data=request.query_params.dict())
+        flag.is_valid(raise_exception=True)
+        found = labels.labels(simulator, to_epoch(start), to_epoch(end),
+                              anomalies=flag.validated_data["anomalies"])
         return Response({"start": start, "end": end,
                          "labels": [label_data(item) for item in found]})
 
