@@ -18,13 +18,22 @@ KIND_BOOL = "Bool"
 
 @dataclass(frozen=True)
 class Label:
-    """Ground truth for one fault episode: what, on which entity, when, how bad."""
+    """Ground truth for one fault episode or data-quality anomaly: what, on which entity,
+    when, how bad.
 
-    fault: str
+    Faults (faults.FAULT_TARGETS kinds) leave `point` and `magnitude` None. Anomalies
+    (quality.ANOMALY_KINDS: drift, stale, dropout, outage) name the point they degrade
+    (`entity` = `point`; an outage names its equipment and no point) and a magnitude: drift
+    per year in the point's unit, or the run's length in intervals.
+    """
+
+    fault: str  # the kind
     entity: str  # catalogue key of the equipment (or point) the fault acts on
     start: int  # epoch seconds UTC, inclusive
     end: int  # epoch seconds UTC, exclusive
     severity: float
+    point: str | None = None
+    magnitude: float | None = None
 
 
 @dataclass

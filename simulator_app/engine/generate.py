@@ -27,10 +27,18 @@ def initial_state(spec):
     return State(totalizers={model.keys[i]: 0.0 for i in model.totals})
 
 
-def labels(spec, start, end):
+def labels(spec, start, end, anomalies=True):
+    """Ground truth of [start, end): fault episodes, then (unless anomalies=False) every
+    data-quality anomaly (drift, stale, dropout, outage) overlapping the window."""
     spec = _spec(spec)
     t0, t1 = clock.window(start, end, spec.interval_seconds)
-    return fault_labels(spec, t0, t1)
+    return _labels(spec, t0, t1) if anomalies else fault_labels(spec, t0, t1)
+
+
+def _labels(spec, t0, t1):
+    model = compile_spec(spec)
+    return fault_labels(spec, t0, t1) + quality.anomalies(
+        spec, model.quality, model.keys, model.key_hashes, t0, t1)
 
 
 def generate(spec, state, start, end):
@@ -58,7 +66,7 @@ def generate(spec, state, start, end):
         status, present = np.empty((0, P), np.uint8), np.empty((0, P), bool)
     state = replace(state, last_end=t1)
     batch = Batch(ts=ts, points=model.keys, kinds=model.kinds, values=values, status=status,
-                  present=present, labels=fault_labels(spec, t0, t1))
+                  present=present, labels=_labels(spec, t0, t1))
     return batch, state
 
 

@@ -223,3 +223,99 @@ def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
     present &= ~outage[:, qp.equip_of_point]
     np.copyto(v, np.nan, where=~present)
     return v, status, present, new_held
+
+
+ANOMALY_KINDS = ("drift", "stale", "dropout", "outage")
+
+
+def _intervals(rows, cols, T):
+    """Maximal runs of consecutive rows per column: [(col, first row, last row + 1)]."""
+    if not len(rows):
+        return []
+    order = np.lexsort((rows, cols))
+    rows, cols = rows[order], cols[order]
+    new = np.ones(len(rows), bool)
+    new[1:] = (cols[1:] != cols[:-1]) | (rows[1:] != rows[:-1] + 1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(rows)) - 1
+    return list(zip(cols[starts].tolist(), rows[starts].tolist(), (rows[ends] + 1).tolist()))
+
+
+def anomalies(spec, qp, keys, key_hashes, t0, t1):
+    """Labels of every injected data-quality anomaly overlapping [t0, t1) (epoch seconds):
+    drift episodes (a drifting sensor from a recalibration to the next; magnitude = drift per
+    year in the point's unit), stale runs (magnitude = intervals), dropouts (single missing
+    readings, consecutive ones merged) and equipment communication outages (entity = the
+    equipment, point None). Computed from the same hashes as `degrade`, looking back far
+    enough that a run crossing t0 keeps its true start; closed-form, so any window split gives
+    the labels its pieces overlap."""
+    from .batch import Label  # the output contract lives in batch.py
+
+    dq, seed, step = spec.data_quality, spec.seed, spec.interval_seconds
+    out = []
+    if t1 <= t0:
+        return out
+    for j, p in enumerate(qp.drifting):
+        rate = float(qp.drift_rate[j])
+        if rate == 0.0:
+            continue
+        first = (t0 - int(qp.drift_offset[j])) // YEAR_S
+        for n in range(first, first + (t1 - t0) // YEAR_S + 2):
+            recal = int(qp.drift_offset[j]) + n * YEAR_S
+            start, end = -(-recal // step) * step, -(-(recal + YEAR_S) // step) * step
+            if start < t1 and end > t0:
+                severity = min(abs(rate) / max(dq.drift_max_per_year, 1e-12), 1.0)
+                out.append(Label("drift", keys[p], start, end, severity, keys[p], rate))
+
+    def runs(stream, hashes_of, rate, max_len, kind, names, point_level):
+        if rate <= 0:
+            return
+        # Look back and ahead, so a run crossing t0 or t1 keeps its true start and end.
+        k = np.arange(t0 // step - (max_len - 1), t1 // step + max_len - 1)
+        rows, cols = _run_cells(seed, stream, hashes_of, k, rate, max_len)
+        for col, a, b in _intervals(rows, cols, len(k)):
+            start, end = int(k[a]) * step, int(k[0] + b) * step
+            if end > t0 and start < t1:
+                name = names[col]
+                out.append(Label(kind, name, start, end, 1.0, name if point_level else None,
+                                 float(b - a)))
+
+    s = qp.sensors
+    stale_share = dq.stale_rate * 2.0 / (dq.stale_max_intervals + 1)
+    runs(rng.STALE, key_hashes[s], stale_share, dq.stale_max_intervals, "stale",
+         [keys[i] for i in s], True)
+    equips = _equip_keys(qp, keys)
+    runs(rng.OUTAGE, qp.equip_hashes, dq.outage_rate, dq.outage_max_intervals, "outage",
+         equips, False)
+    if dq.dropout_rate > 0:
+        k = np.arange(t0 // step, t1 // step)
+        for lo in range(0, len(k), 2880):  # bounded memory over a long window
+            part = k[lo:lo + 2880]
+            rows, cols = np.nonzero(rng.hashes(seed, rng.DROPOUT, key_hashes, part)
+                                    < _threshold(dq.dropout_rate))
+            for col, a, b in _intervals(rows, cols, len(part)):
+                out.append(Label("dropout", keys[col], int(part[a]) * step,
+                                 int(part[0] + b) * step, 1.0, keys[col], float(b - a)))
+    out.sort(key=lambda lb: (lb.start, lb.fault, lb.entity))
+    return _merge_dropouts(out)
+
+
+def _equip_keys(qp, keys):
+    """Equipment keys in the order of qp.equip_hashes (sorted, as plan() builds them)."""
+    return sorted({key.split(".", 1)[0] for key in keys})
+
+
+def _merge_dropouts(labels):
+    """Dropout runs split by the memory bound are one label again."""
+    merged, last = [], {}
+    for lb in labels:
+        prev = last.get(lb.entity) if lb.fault == "dropout" else None
+        if prev is not None and merged[prev].end == lb.start:
+            p = merged[prev]
+            merged[prev] = type(p)(p.fault, p.entity, p.start, lb.end, 1.0, p.point,
+                                   p.magnitude + lb.magnitude)
+            continue
+        if lb.fault == "dropout":
+            last[lb.entity] = len(merged)
+        merged.append(lb)
+    return merged

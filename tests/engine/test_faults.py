@@ -149,7 +149,10 @@ def test_labels_give_the_ground_truth_of_a_window(spec):
     assert (stuck.start, stuck.end) == (int(utc(2026, 7, 6, 15).timestamp()),
                                         int(utc(2026, 7, 31, 19).timestamp()))
     assert stuck.severity == pytest.approx(0.8)
-    assert labels(spec, utc(2026, 3, 1), utc(2026, 3, 2)) == []
+    assert labels(spec, utc(2026, 3, 1), utc(2026, 3, 2), anomalies=False) == []
+    # A day without fault episodes still carries its data-quality anomalies.
+    assert {lb.fault for lb in labels(spec, utc(2026, 3, 1), utc(2026, 3, 2))} >= {
+        "drift", "stale", "dropout"}
 
 
 def test_open_ended_faults_are_labelled_up_to_the_window_end(spec):
