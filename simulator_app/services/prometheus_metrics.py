@@ -4,7 +4,7 @@ Ticks run in Celery workers and the scrape hits a web process: the database is w
 share, so a custom collector reads the figures there (activity log, state, backfill jobs,
 value-database sync state) instead of keeping in-process counters that each process would
 only know a part of. A scrape costs a fixed number of grouped queries plus one status read
-per org, whatever the number of simulators.
+per org (over one primary connection), whatever the number of simulators.
 
 Counters count since the activity log began (a reset does not rewind them; deleted log rows
 would, which Prometheus reads as a counter reset).
@@ -22,6 +22,7 @@ from prometheus_client.registry import CollectorRegistry
 from ..models import ActivityLog, BackfillJob, Simulator, SimulatorState
 from ..models.state import STATUS_CHOICES
 from .health import value_database_status
+from .value_databases import multi_writer
 from .metrics import RUN_EVENTS
 
 # Tick durations in seconds (a default-building tick takes ~0.07 s; a catch-up several).
@@ -135,14 +136,31 @@ def database_families(simulators):
     lag = GaugeMetricFamily("hsim_value_database_lag_seconds",
                             "How far a secondary is behind the primary.",
                             labels=["org", "database"])
-    for org_key in sorted({s.org.key for s in simulators}):
-        for entry in value_database_status(org_key, probe_reachability=False):
-            for value in ("ok", "lagging", "error"):
-                status.add_metric([org_key, entry["key"], str(bool(entry["primary"])).lower(),
-                                   value], 1 if entry.get("status") == value else 0)
-            if entry.get("lag_seconds") is not None:
-                lag.add_metric([org_key, entry["key"]], float(entry["lag_seconds"]))
+    org_keys = sorted({s.org.key for s in simulators})
+    if not org_keys:
+        return [status, lag]
+    try:
+        writer = multi_writer()  # one writer (one primary connection) for every org
+    except Exception:  # misconfigured HSIM_VALUE_DATABASES: health reports it in full
+        writer = None
+    try:
+        for org_key in org_keys:
+            entries = (writer.status(org_key) if writer is not None
+                       else value_database_status(org_key, probe_reachability=False))
+            add_database_entries(status, lag, org_key, entries)
+    finally:
+        if writer is not None:
+            writer.close()
     return [status, lag]
+
+
+def add_database_entries(status, lag, org_key, entries):
+    for entry in entries:
+        for value in ("ok", "lagging", "error"):
+            status.add_metric([org_key, entry["key"], str(bool(entry["primary"])).lower(),
+                               value], 1 if entry.get("status") == value else 0)
+        if entry.get("lag_seconds") is not None:
+            lag.add_metric([org_key, entry["key"]], float(entry["lag_seconds"]))
 
 
 registry = CollectorRegistry(auto_describe=False)

@@ -77,3 +77,22 @@ def test_only_staff_the_token_or_a_public_setting_may_scrape(org):
         assert_error(Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong"), 401)
     with override_settings(HSIM_METRICS_PUBLIC=True):
         scrape(Client())
+
+
+def test_a_lagging_secondary_shows_in_the_database_status(org, tmp_path):
+    simulator = create_simulator(org, "Annex", SMALL_BUILDING, 15)
+    databases = [{"key": "default", "url": "default", "primary": True},
+                 {"key": "mirror", "url": "postgresql://nobody@127.0.0.1:1/none",
+                  "primary": False}]
+    with override_settings(HSIM_VALUE_DATABASES=databases):
+        generate(simulator, START, START + timedelta(minutes=15))  # the mirror is down
+        samples = scrape(staff_client())
+
+    def status(database, value, primary):
+        return samples.get(("hsim_value_database_status", tuple(sorted({
+            "org": org.key, "database": database, "primary": primary,
+            "status": value}.items()))))
+
+    assert status("default", "ok", "true") == 1
+    assert status("mirror", "ok", "false") == 0
+    assert 1 in (status("mirror", "error", "false"), status("mirror", "lagging", "false"))
