@@ -1,13 +1,22 @@
 """Celery tasks: thin adapters over the services."""
 
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from .services import backfill, fleets, recovery, tick
+from .services.value_databases import reset_shared_writer
 from .services.queue import enqueue_backfill, enqueue_fleet, enqueue_tick
 
 # A backfill task works this long, then queues its own continuation: it stays well inside the
 # task time limits, and a worker restart loses at most one chunk (the job resumes from its cursor).
 BACKFILL_SLICE_SECONDS = 30
+
+
+@worker_process_init.connect
+def open_own_value_connections(**_):
+    """A prefork child opens its own value-database connections on its first tick: sockets
+    inherited from the parent must never be used (nor closed) by two processes."""
+    reset_shared_writer(close=False)
 
 
 @shared_task(name="simulator_app.tasks.run_simulator", ignore_result=True)

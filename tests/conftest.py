@@ -22,6 +22,16 @@ def unique_key():
     return make
 
 
+@pytest.fixture(autouse=True)
+def _close_shared_value_writer():
+    """Ticks keep one value-database writer per process: close it after each test, so no
+    connection outlives the test (or blocks dropping the test database)."""
+    yield
+    from simulator_app.services.value_databases import reset_shared_writer
+
+    reset_shared_writer()
+
+
 def truncate_core_tables():
     """Transactional test cleanup skips unmanaged tables; tests with real commits call this."""
     from simulator_app.schema.migrate import CORE_MODELS

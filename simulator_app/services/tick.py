@@ -18,6 +18,7 @@ from . import clock, history_horizon, org_deletion, recovery, runtime
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
+from .progress_write import save_state_and_log
 
 log = logging.getLogger(__name__)
 
@@ -80,25 +81,25 @@ def generate_window(context, start, end, remaining=0, now=None, backfill_job=Non
     duration_ms = round((time.perf_counter() - began) * 1000, 1)
     intervals = len(batch.ts)
     last_ts = from_epoch(int(batch.ts[-1]))
-    with transaction.atomic():
-        context.save_progress(new_state, from_epoch(start), last_ts)
-        event = "gap_fill" if intervals > 1 else "generation"
-        log_event(
-            simulator_id,
-            event,
-            f"Generated {intervals} interval(s) {from_epoch(start):%Y-%m-%d %H:%M} to"
-            f" {last_ts:%Y-%m-%d %H:%M} UTC, {report.rows} rows",
-            start=from_epoch(start).isoformat(),
-            end=from_epoch(end).isoformat(),
-            intervals=intervals,
-            rows=report.rows,
-            point_count=len(batch.points),
-            duration_ms=duration_ms,
-            lag_seconds=round((now - last_ts).total_seconds(), 1),
-            remaining=remaining,
-            databases=report.databases,
-            **({"backfill_job": backfill_job} if backfill_job else {}),
-        )
+    event = "gap_fill" if intervals > 1 else "generation"
+    # State and event together, in one round trip (one statement on PostgreSQL).
+    save_state_and_log(
+        context.state, context.apply_progress(new_state, from_epoch(start), last_ts),
+        simulator_id,
+        event,
+        f"Generated {intervals} interval(s) {from_epoch(start):%Y-%m-%d %H:%M} to"
+        f" {last_ts:%Y-%m-%d %H:%M} UTC, {report.rows} rows",
+        start=from_epoch(start).isoformat(),
+        end=from_epoch(end).isoformat(),
+        intervals=intervals,
+        rows=report.rows,
+        point_count=len(batch.points),
+        duration_ms=duration_ms,
+        lag_seconds=round((now - last_ts).total_seconds(), 1),
+        remaining=remaining,
+        databases=report.databases,
+        **({"backfill_job": backfill_job} if backfill_job else {}),
+    )
     return TickResult(
         simulator_id,
         "generated",

@@ -102,6 +102,8 @@ class PostgresValueDatabase:
         self.bulk_maintenance_work_mem = bulk_maintenance_work_mem
         self._conn = None
         self._ready_orgs = set()
+        self._in_deadline = False
+        self.ddl_checks = 0  # value-table DDL checks run by this object (tests, benchmarks)
 
     def __repr__(self):
         return f"<PostgresValueDatabase {self.key!r}{' primary' if self.primary else ''}>"
@@ -160,9 +162,11 @@ class PostgresValueDatabase:
         timer = threading.Timer(seconds, cut)
         timer.daemon = True
         timer.start()
+        self._in_deadline = True  # a cut connection is a hang, not an idle drop: no retry
         try:
             yield
         finally:
+            self._in_deadline = False
             timer.cancel()
             if fired.is_set():
                 self.close()
@@ -175,8 +179,26 @@ class PostgresValueDatabase:
                 pass
         self._conn = None
 
-    def _run(self, func, *args, **kwargs):
-        """Run `func(conn, ...)`; wrap database failures, drop a broken connection."""
+    def _run(self, func, *args, replayable=True, **kwargs):
+        """Run `func(conn, ...)`; wrap database failures, drop a broken connection.
+
+        The connection is long-lived (one per process): the server may have dropped it while
+        idle (restart, idle timeout, a proxy). When a *reused* connection turns out broken,
+        a replayable operation runs once more on a new one; a fresh connection failing, a
+        statement or lock timeout, or a deadline cut (a frozen server) is not retried."""
+        reused = self._conn is not None and not self._conn.closed and not self._conn.broken
+        try:
+            return func(self.connection(), *args, **kwargs)
+        except (InvalidRowsError, ValueError):
+            raise
+        except Exception as exc:
+            dead = self._conn is not None and (self._conn.broken or self._conn.closed)
+            if dead or isinstance(exc, psycopg.OperationalError):
+                self.close()
+            if not (replayable and reused and dead and not self._in_deadline):
+                raise DatabaseWriteError(self.key, exc) from exc
+            log.warning("value database %s: connection lost while idle (%s); reconnecting",
+                        self.key, exc)
         try:
             return func(self.connection(), *args, **kwargs)
         except (InvalidRowsError, ValueError):
@@ -202,6 +224,7 @@ class PostgresValueDatabase:
         ddl.validate_org_key(org_key)
         if org_key in self._ready_orgs and self._conn is not None and not self._conn.broken:
             return
+        self.ddl_checks += 1
         info = self._run(lambda conn: ddl.create_value_tables(
             conn, org_key, chunk_interval=self.chunk_interval, timescale=self.timescale,
             connect=self._connect))
@@ -237,7 +260,20 @@ class PostgresValueDatabase:
         Raises DatabaseWriteError (nothing committed) on any database failure.
         """
         self.ensure_tables(org_key)
-        return self._run(self._write, org_key, rows, before_commit, bulk)
+        replayable = isinstance(rows, ValueRows)  # a stream cannot be read twice
+        try:
+            return self._run(self._write, org_key, rows, before_commit, bulk,
+                             replayable=replayable)
+        except DatabaseWriteError as exc:
+            # The DDL check is remembered per process: a table dropped since (an org deleted
+            # and created again, a restore) is created again and the batch written once more.
+            if not (replayable and isinstance(exc.cause, pg_errors.UndefinedTable)):
+                raise
+            log.warning("value database %s: tables of %s missing; creating them again",
+                        self.key, org_key)
+            self._ready_orgs.discard(org_key)
+            self.ensure_tables(org_key)
+            return self._run(self._write, org_key, rows, before_commit, bulk)
 
     def _write(self, conn, org_key, rows, before_commit, bulk):
         stats = WriteStats()
@@ -511,7 +547,7 @@ class PostgresValueDatabase:
                 self._refresh_current(cur, vt, ct, None, from_stage=True)
             return received
 
-        return self._run(load)
+        return self._run(load, replayable=False)  # the stream is consumed
 
     def sync_state(self):
         """The secondary catch-up state store living in this database."""

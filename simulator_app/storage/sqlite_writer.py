@@ -138,7 +138,18 @@ class SqliteValueDatabase:
                 before_commit(conn, stats)
             return stats
 
-        return self._transaction(write)
+        try:
+            return self._transaction(write)
+        except DatabaseWriteError as exc:
+            # Tables remembered as created but dropped since (org deleted and created again):
+            # create them again and write the batch once more (a stream cannot be replayed).
+            cause = exc.cause
+            if not (isinstance(rows, ValueRows) and isinstance(cause, sqlite3.OperationalError)
+                    and "no such table" in str(cause)):
+                raise
+            self._ready_orgs.discard(org_key)
+            self.ensure_tables(org_key)
+            return self._transaction(write)
 
     def _tuples(self, rows):
         n = len(rows)
