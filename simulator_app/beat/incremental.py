@@ -93,6 +93,8 @@ class IncrementalScheduling:
         for model in models:
             self._apply(model, previous.get(model.id))
         self._next_poll = time.monotonic() + self.poll_seconds
+        log.info("beat: full load of %s entries (the only one unless the first read fails)",
+                 len(self._by_id))
 
     def update_from_dict(self, mapping):
         """Entries from settings (beat_schedule): written to the database, then applied."""
@@ -146,6 +148,8 @@ class IncrementalScheduling:
         for model in changed:
             self._apply(model)
         self.changes_applied += len(changed) + len(removed)
+        if changed or removed:
+            log.info("beat: applied %s changed and %s removed rows", len(changed), len(removed))
 
     # --- the loop -----------------------------------------------------------------------
     def tick(self, *args, **kwargs):
