@@ -76,6 +76,9 @@ def sub(context, grid):
     meta = grid.meta()
     ids = _ids_of(grid)
     now = timezone.now()
+    # Read the values before the transaction: on SQLite the value database is the same file,
+    # and its writer cannot open while this transaction holds the write lock.
+    records = entities.load(context.org)
     with transaction.atomic():
         HaystackWatch.objects.filter(expires_at__lte=now).delete()
         watch_id = meta.get("watchId")
@@ -91,7 +94,6 @@ def sub(context, grid):
             )
         if meta.get("lease") is not None or watch.pk is None:
             watch.lease_seconds = lease_seconds(meta.get("lease"))
-        records = entities.load(context.org)
         known = [i for i in ids if i in records]
         watched = list(dict.fromkeys(list(watch.entity_ids) + known))
         if len(watched) > max_ids():
@@ -115,9 +117,9 @@ def poll(context, grid):
     watch_id = meta.get("watchId")
     if not isinstance(watch_id, str):
         raise OpError("watchPoll needs watchId")
+    records = entities.load(context.org)  # before the transaction (see sub)
     with transaction.atomic():
         watch = _live(context, watch_id)
-        records = entities.load(context.org)
         refresh = meta.has("refresh")
         changed = []
         for entity_id in watch.entity_ids:

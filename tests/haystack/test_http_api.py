@@ -295,3 +295,16 @@ def test_a_haystack_3_json_request_grid_written_by_hszinc_is_read(session, root,
     response = session.post(f"{root}/read", data=body,
                             headers={"Content-Type": "application/json", "Accept": ZINC})
     assert [row["dis"] for row in zinc(response)] == ["Chiller-1"]
+
+
+def test_comparisons_follow_the_specs_unit_rule_and_not_negates(session, root, building):
+    def ids(text):
+        response = session.get(f"{root}/read", params={"filter": text}, headers={"Accept": ZINC})
+        return {row["id"].name for row in zinc(response)}
+
+    fahrenheit = ids('point and unit == "°F" and curVal')
+    assert fahrenheit and ids("point and curVal > -1000°F") == fahrenheit
+    assert ids("point and curVal > -1000") & fahrenheit == set()  # 75°F > 4 is false (spec)
+    everything = ids("point")
+    assert ids("point and not his") == set() and ids("not point") & everything == set()
+    assert ids("point and (ahu or equipRef->vav)") == ids("point and equipRef->vav")
