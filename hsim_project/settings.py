@@ -276,7 +276,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("HSIM_RECOVERY_PROBE_SECONDS", "15")),
         "options": {"expire_seconds": 60},
     },
+    # Retention and compression of every org's values in every value database (issue 13).
+    "hsim:retention": {
+        "task": "simulator_app.tasks.apply_retention",
+        "schedule": float(os.environ.get("HSIM_RETENTION_RUN_SECONDS", "3600")),
+        "options": {"expire_seconds": 1800},
+    },
 }
+# Storage that lasts (issue 13): defaults of each org's OrgStoragePolicy. Rows older than
+# HSIM_RETENTION_DAYS are dropped (0 = keep forever); TimescaleDB compresses chunks older than
+# HSIM_COMPRESS_AFTER_DAYS (0 = never). Without TimescaleDB old rows are deleted in batches of
+# HSIM_RETENTION_BATCH_ROWS, at most HSIM_RETENTION_MAX_BATCHES per org and run.
+HSIM_RETENTION_DAYS = int(os.environ.get("HSIM_RETENTION_DAYS", "0"))
+HSIM_COMPRESS_AFTER_DAYS = int(os.environ.get("HSIM_COMPRESS_AFTER_DAYS", "7"))
+HSIM_RETENTION_BATCH_ROWS = int(os.environ.get("HSIM_RETENTION_BATCH_ROWS", "10000"))
+HSIM_RETENTION_MAX_BATCHES = int(os.environ.get("HSIM_RETENTION_MAX_BATCHES", "200"))
 # A file beat appends one line per send to (sent at, grid point, task id, entry): lateness and
 # doubled sends can be measured (bench/bench_fleet.py). Off when empty.
 HSIM_BEAT_SEND_LOG = os.environ.get("HSIM_BEAT_SEND_LOG", "")

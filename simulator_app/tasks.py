@@ -3,7 +3,7 @@
 from celery import shared_task
 from celery.signals import worker_process_init
 
-from .services import backfill, fleets, recovery, tick
+from .services import backfill, fleets, recovery, retention, tick
 from .services.value_databases import reset_shared_writer
 from .services.queue import enqueue_backfill, enqueue_fleet, enqueue_tick
 
@@ -40,6 +40,12 @@ def backfill_simulator(job_id):
 def recovery_probe():
     """Beat's recovery probe: failed secondaries, and auto-resume after a primary outage."""
     return recovery.run_probe()
+
+
+@shared_task(name="simulator_app.tasks.apply_retention", ignore_result=True)
+def apply_retention():
+    """Beat's hourly retention and compression run over every org and value database."""
+    return retention.run_retention()
 
 
 @shared_task(name="simulator_app.tasks.fleet_action", ignore_result=True)

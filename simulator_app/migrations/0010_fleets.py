@@ -1,5 +1,6 @@
 """Fleets: a template spec and a seed that many simulators are made from (issue 13)."""
 
+import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -47,5 +48,19 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='fleetmember',
             constraint=models.UniqueConstraint(fields=('fleet', 'index'), name='uniq_fleet_member_index'),
+        ),
+        # Storage that lasts (issue 13): per-org retention and compression.
+        migrations.CreateModel(
+            name='OrgStoragePolicy',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('retention_days', models.PositiveIntegerField(blank=True, help_text='rows older than this many days are dropped; 0 = keep forever; empty = HSIM_RETENTION_DAYS', null=True, validators=[django.core.validators.MaxValueValidator(36500)])),
+                ('compress_after_days', models.PositiveIntegerField(blank=True, help_text='TimescaleDB compresses chunks older than this; 0 = never; empty = HSIM_COMPRESS_AFTER_DAYS', null=True, validators=[django.core.validators.MaxValueValidator(36500)])),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('org', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='storage_policy', to='simulator_app.org')),
+            ],
+            options={
+                'verbose_name_plural': 'org storage policies',
+            },
         ),
     ]

@@ -16,6 +16,7 @@ from .orgs import Org
 from .pollers import PollerConfig, Simulator
 from .recovery import AutoResume
 from .state import SimulatorState
+from .storage_policy import OrgStoragePolicy
 
 __all__ = [
     "ActivityLog",
@@ -27,6 +28,7 @@ __all__ = [
     "Org",
     "OrgEntityPermission",
     "OrgMembership",
+    "OrgStoragePolicy",
     "PollerConfig",
     "ServiceAccount",
     "Simulator",
