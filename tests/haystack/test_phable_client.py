@@ -1,6 +1,6 @@
 """phable (PyPI), a real Haystack client, against hsim's Haystack API over real HTTP."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
