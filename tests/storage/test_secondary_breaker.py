@@ -129,7 +129,8 @@ def test_a_secondary_that_freezes_on_an_open_connection_fails_within_its_deadlin
         assert w.write(ORG, batch(0)).ok  # the connection to the secondary is now open
         proxy.freeze()
         reports = []
-        writing = threading.Thread(target=lambda: reports.append(w.write(ORG, batch(1))))
+        writing = threading.Thread(target=lambda: reports.append(w.write(ORG, batch(1))),
+                                   daemon=True)  # a failure here must not hang the run
         writing.start()
         writing.join(60)  # a liveness guard, not a speed check: without a bound it never ends
 
