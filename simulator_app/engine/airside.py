@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .indoor_air import enthalpy, humidity_ratio, indoor_air, outdoor_cfm, return_grains
 from .zones import AIR, DAT_MAX_F
 
 # Ventilation (ASHRAE 62.1 office): 5 cfm per person + 0.06 cfm/ft²; a share of the supply
@@ -21,14 +22,9 @@ VENT_CFM_PER_FT2 = 0.06
 PLANNED_OA = 0.3
 COOL_COIL_DT_F = 35.0  # design air-side range of the coils, for valve positions
 HEAT_COIL_DT_F = 45.0
-LATENT = 0.68  # Btu/h per cfm per grain/lb
 
 
-def humidity_ratio(temp_f):
-    """Grains of water per lb of dry air for saturated air at temp_f (a dew point)."""
-    c = (temp_f - 32.0) / 1.8
-    pv = 0.61094 * np.exp(17.625 * c / (c + 243.04))
-    return 7000.0 * 0.622 * pv / (101.325 - pv)
+INDOOR_DEW_F = 52.0  # return-air dew point the pre-loop plan assumes (enthalpy economizer)
 
 
 def supply_air_reset(sp, oat):
@@ -36,21 +32,33 @@ def supply_air_reset(sp, oat):
     return np.interp(oat, [50.0, 70.0], [sp.supply_air_max_f, sp.supply_air_f])
 
 
-def ventilation_cfm(spec, layout):
-    """[A] outdoor air each AHU must bring in while occupied."""
-    per_ft2 = VENT_CFM_PER_FT2 + VENT_CFM_PER_PERSON * spec.schedule.people_per_1000_ft2 / 1000
+def ventilation_cfm(spec, layout, people=None):
+    """[A] outdoor air each AHU must bring in while occupied (ASHRAE 62.1: an area rate plus a
+    rate per person). With demand-controlled ventilation and `people` ([T, Z] occupants) the
+    people part follows who is there; else the design occupancy. Returns [A] or [T, A]."""
     zones = np.bincount([z.ahu for z in layout.zones], minlength=len(layout.ahus))
-    return per_ft2 * spec.site.area_ft2 / len(layout.zones) * zones
+    area_z = spec.site.area_ft2 / len(layout.zones)
+    design_people = spec.schedule.people_per_1000_ft2 / 1000 * area_z
+    if people is None or not spec.equipment.demand_controlled_ventilation:
+        return (VENT_CFM_PER_FT2 * area_z + VENT_CFM_PER_PERSON * design_people) * zones
+    starts = np.array(layout.zone_ahu_starts)
+    return VENT_CFM_PER_FT2 * area_z * zones + VENT_CFM_PER_PERSON * np.add.reduceat(
+        people, starts, axis=1)
 
 
-def economizer(spec, oat_seen, rat, sat_sp, minimum, fan_rise=1.0):
+def economizer(spec, oat_seen, rat, sat_sp, minimum, fan_rise=1.0, h_out=None, h_ret=None):
     """Outside-air share: enough free cooling to bring mixed air (plus fan heat) to the supply
     setpoint, else the ventilation minimum. Aiming a hair warm means economizing never needs
-    the heating coil."""
+    the heating coil. High limit: dry bulb (outside below the limit and the return air), or
+    enthalpy (outside enthalpy below the limit and the return air's, and cooler than return)."""
     target = sat_sp - fan_rise + 0.1
-    limit = np.minimum(spec.setpoints.economizer_high_limit_f, rat)
     share = (rat - target) / np.maximum(rat - oat_seen, 0.5)
-    return np.where(oat_seen < limit, np.clip(share, minimum, 1.0), minimum)
+    if spec.equipment.economizer_control == "enthalpy" and h_out is not None:
+        allowed = (h_out < np.minimum(spec.setpoints.economizer_high_limit_btu_lb, h_ret)) & (
+            oat_seen < rat)
+    else:
+        allowed = oat_seen < np.minimum(spec.setpoints.economizer_high_limit_f, rat)
+    return np.where(allowed, np.clip(share, minimum, 1.0), minimum)
 
 
 def supply_air_plan(spec, weather, fx, chw_ok, hw_ok):
@@ -58,7 +66,10 @@ def supply_air_plan(spec, weather, fx, chw_ok, hw_ok):
     sp = spec.setpoints
     sat_sp = supply_air_reset(sp, weather.oat)[:, None]
     rat = (sp.occupied_cooling_f + sp.occupied_heating_f) / 2.0 + 1.0
-    oa = economizer(spec, weather.oat[:, None] + fx.oat_bias, rat, sat_sp, PLANNED_OA)
+    oat_seen = weather.oat[:, None] + fx.oat_bias
+    h_out = enthalpy(oat_seen, humidity_ratio(weather.dew_point)[:, None])
+    h_ret = enthalpy(rat, humidity_ratio(INDOOR_DEW_F))
+    oa = economizer(spec, oat_seen, rat, sat_sp, PLANNED_OA, h_out=h_out, h_ret=h_ret)
     oa = np.where(fx.econ_stuck, fx.econ_position, oa)
     leaving_fan = oa * weather.oat[:, None] + (1.0 - oa) * rat + 1.0
     sat = sat_sp - fx.sat_bias  # the loop drives the (biased) reading onto the setpoint
@@ -72,10 +83,15 @@ def supply_air_plan(spec, weather, fx, chw_ok, hw_ok):
 class AirLoads:
     cooling: np.ndarray  # [T] Btu/h on the chilled-water coils
     heating: np.ndarray  # [T] Btu/h on hot water: AHU heating coils and VAV reheat
+    end_co2: np.ndarray  # [A] return-air CO₂ at the window's end (carried in the state)
 
 
-def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, lighting, cfm_max):
+def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, cfm_max,
+                 co2_start):
     """Signals of every AHU and VAV (dict "ahu.<name>"/"vav.<name>" -> [T, n]) and coil loads."""
+    lighting = occ.lighting
+    area_z = spec.site.area_ft2 / len(layout.zones)
+    people = occ.zone_people * (spec.schedule.people_per_1000_ft2 / 1000 * area_z)
     sp = spec.setpoints
     starts = np.array(layout.zone_ahu_starts)
     per_ahu = np.diff(np.append(starts, len(layout.zones)))
@@ -89,17 +105,28 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, light
     speed = np.where(on, np.clip(flow / design, 0.25, 1.0), 0.0)
     sat_sp = supply_air_reset(sp, weather.oat)[:, None]
     rise = 0.5 + 1.5 * speed * speed
-    minimum = np.minimum(ventilation_cfm(spec, layout) / np.maximum(flow, 1.0), 1.0)
-    economizing = economizer(spec, oat + fx.oat_bias, rat, sat_sp - fx.sat_bias, minimum, rise)
+    minimum = np.minimum(ventilation_cfm(spec, layout, people) / np.maximum(flow, 1.0), 1.0)
+    w_out = humidity_ratio(weather.dew_point)[:, None]
+    latent_people = 200.0 * np.add.reduceat(people, starts, axis=1)
+    # What the enthalpy high limit compares: outside air, and return air at the minimum
+    # outdoor-air share (the controller decides before the damper moves).
+    area_a = spec.site.area_ft2 / len(layout.zones) * per_ahu
+    seen_ret = return_grains(w_out, latent_people, flow, outdoor_cfm(flow, minimum, area_a),
+                             humidity_ratio(np.minimum(sat_sp, rat)))
+    economizing = economizer(spec, oat + fx.oat_bias, rat, sat_sp - fx.sat_bias, minimum, rise,
+                             h_out=enthalpy(oat + fx.oat_bias, w_out),
+                             h_ret=enthalpy(rat, seen_ret))
     oa_cmd = np.where(on & occ_mode, economizing, 0.0)
     oa = np.where(fx.econ_stuck, fx.econ_position, oa_cmd)
     leak_share = 0.15 + 0.35 * oa  # a closed unit still breathes; a stuck-open one more so
     mat = np.where(on, oa * oat + (1.0 - oa) * rat, (1.0 - leak_share) * rat + leak_share * oat)
     sat = np.where(on, zres.sat, mat)
     sensible = np.where(on & chw_ok[:, None], AIR * flow * np.maximum(mat + rise - sat, 0.0), 0.0)
-    moisture = np.maximum(humidity_ratio(weather.dew_point)[:, None]
-                          - humidity_ratio(np.minimum(sat, 60.0)), 0.0)
-    cooling = sensible + np.where(sensible > 0.0, LATENT * flow * oa * moisture, 0.0)
+    # A cooling coil that is cooling condenses down to saturation at its leaving temperature.
+    coil = np.where(sensible > 0.0, humidity_ratio(sat - rise), np.inf)
+    air = indoor_air(spec, layout, spec.interval_seconds, weather.dew_point, people, on,
+                     zres.flow, flow, np.where(on, oa, 0.0), zres.temp, coil, co2_start)
+    cooling = sensible + np.where(sensible > 0.0, air.latent, 0.0)
     heating = np.where(on & hw_ok[:, None], AIR * flow * np.maximum(sat - mat - rise, 0.0), 0.0)
     leak = np.where(on & chw_ok[:, None], AIR * flow * fx.leak_f, 0.0)
 
@@ -126,7 +153,11 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, light
         "vav.damper": np.where(on_z, 100.0 * zres.flow_cmd / cfm_max, 0.0),
         "vav.reheat": 100.0 * np.clip(zres.reheat / reheat_cap, 0.0, 1.0),
         "vav.dat": dat,
+        "vav.co2": air.zone_co2, "vav.rh": air.zone_rh,
+        "ahu.oa_h": np.broadcast_to(enthalpy(oat, w_out), mat.shape),
+        "ahu.ra_h": enthalpy(rat, air.return_grains),
+        "ahu.ma_h": enthalpy(mat, air.mixed_grains),
     }
     loads = AirLoads(cooling=cooling.sum(axis=1),
-                     heating=heating.sum(axis=1) + zres.reheat.sum(axis=1))
+                     heating=heating.sum(axis=1) + zres.reheat.sum(axis=1), end_co2=air.end_co2)
     return signals, loads

@@ -80,7 +80,9 @@ def _block(model, ts, state):
     if state.zone_temps:
         temps = np.array([state.zone_temps.get(z.key, np.nan) for z in zones])
     carry = dict(state.idle)
-    signals, end_temps, fx = physics.run(model, ts, temps, carry)
+    ahus = model.layout.ahus
+    co2 = np.array([state.indoor.get(a, np.nan) for a in ahus])
+    signals, end_temps, fx, end_co2 = physics.run(model, ts, temps, carry, co2)
 
     values = np.empty((len(ts), len(keys)))
     for name, idx, cols in model.signals:
@@ -108,5 +110,6 @@ def _block(model, ts, state):
         rates=dict(zip(total_keys, map(float, last_rate))),
         held={keys[i]: float(held[i]) for i in model.quality.sensors},
         idle=carry,
+        indoor={a: float(c) for a, c in zip(ahus, end_co2)},
     )
     return (readings, status, present), new_state

@@ -34,7 +34,7 @@ def _wander(spec, layout, ts):
         2 * np.pi * hours / 6.1 + phases[1])
 
 
-def run(model, ts, state_temps, carry):
+def run(model, ts, state_temps, carry, co2_start=None):
     spec, layout = model.spec, model.layout
     sp = spec.setpoints
     w = weather(spec, ts)
@@ -79,8 +79,10 @@ def run(model, ts, state_temps, carry):
         np.isnan(state_temps), settled, state_temps)
     zres = simulate(inputs, state_temps)
 
-    signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok,
-                                occ.lighting, model.cfm_max)
+    if co2_start is None:
+        co2_start = np.full(len(layout.ahus), np.nan)
+    signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok, occ,
+                                model.cfm_max, co2_start)
     plant, pumps, reject = chilled_water_plant(spec, layout, ts, w, air.cooling,
                                                fx.cycling_off, carry)
     boilers, pumps["hw"] = hot_water_plant(spec, layout, ts, w, air.heating, hw_ok,
@@ -95,4 +97,4 @@ def run(model, ts, state_temps, carry):
         "weather.pressure": w.pressure[:, None],
     })
     meters(spec, occ, signals, pumps, reject)
-    return signals, zres.end_temp, fx
+    return signals, zres.end_temp, fx, air.end_co2

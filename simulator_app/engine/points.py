@@ -145,6 +145,12 @@ TEMPLATES = {
                  "discharge air pressure sp", "inH₂O", "static_sp", "command"),
         Template("discharge-air-flow", "Discharge Air Flow", "discharge air flow sensor", "cfm",
                  "flow", "airflow"),
+        Template("outside-air-enthalpy", "Outside Air Enthalpy", "outside air enthalpy sensor",
+                 "BTU/lb", "oa_h", "enthalpy"),
+        Template("return-air-enthalpy", "Return Air Enthalpy", "return air enthalpy sensor",
+                 "BTU/lb", "ra_h", "enthalpy"),
+        Template("mixed-air-enthalpy", "Mixed Air Enthalpy", "mixed air enthalpy sensor",
+                 "BTU/lb", "ma_h", "enthalpy"),
     ),
     "vav": (
         Template("zone-temp", "Zone Temp", "zone air temp sensor", "°F", "zone_temp", "zone_temp"),
@@ -161,6 +167,10 @@ TEMPLATES = {
                  "dat", "air_temp"),
         _bool("occupied", "Occupancy", "zone occupied sensor", "occupied", "bool_sensor",
               enum="unoccupied,occupied"),
+        Template("zone-co2", "Zone CO₂", "zone air co2 concentration sensor", "ppm", "co2",
+                 "co2"),
+        Template("zone-humidity", "Zone Humidity", "zone air humidity sensor", "%RH", "rh",
+                 "humidity"),
     ),
     "elec_meter": (
         _POWER,

@@ -138,6 +138,8 @@ class Setpoints(_Model):
     chiller_lockout_f: float = Field(52, ge=0, le=80, description="chillers off below")
     boiler_lockout_f: float = Field(62, ge=30, le=90, description="boilers off above")
     economizer_high_limit_f: float = Field(65, ge=40, le=80)
+    economizer_high_limit_btu_lb: float = Field(
+        28.0, ge=15, le=40, description="enthalpy high limit (economizer_control: enthalpy)")
 
 
 class Chillers(_Model):
@@ -165,6 +167,10 @@ class Equipment(_Model):
     lighting_w_per_ft2: float = Field(0.8, ge=0, le=5)
     plug_w_per_ft2: float = Field(1.25, ge=0, le=10)
     fan_w_per_cfm: float = Field(1.0, gt=0, le=5)
+    economizer_control: Literal["dry_bulb", "enthalpy"] = Field(
+        "dry_bulb", description="economizer high limit: outside dry bulb or enthalpy")
+    demand_controlled_ventilation: bool = Field(
+        False, description="outdoor air for the people present (CO₂-based), not design")
 
     @field_validator("zone_orientations")
     @classmethod

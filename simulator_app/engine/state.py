@@ -8,7 +8,9 @@
       "rates": {"elec-meter.energy": 412.5, ...},         # last rate each total integrated
       "held": {"ahu-1.mixed-air-temp": 61.2, ...},        # last reading: stale runs repeat it
       "idle": {"chiller.chws": [[1767225600, 44.0], null], ...}  # last running reading of
-    }                                                     # plant sensors that drift when off
+                                                          # plant sensors that drift when off
+      "indoor": {"ahu-1": 612.4, ...}                     # return-air CO₂ (ppm) per AHU
+    }
 
 Floats are stored at full precision (JSON round-trips float64 exactly), so a resumed run is
 bit-identical to an uninterrupted one. Unknown or missing keys fall back to a cold start.
@@ -28,6 +30,7 @@ class State:
     rates: dict = field(default_factory=dict)
     held: dict = field(default_factory=dict)
     idle: dict = field(default_factory=dict)
+    indoor: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {
@@ -39,6 +42,7 @@ class State:
             "held": _finite(self.held),
             "idle": {k: [c if c is None else [c[0], c[1]] for c in v]
                      for k, v in self.idle.items()},
+            "indoor": _finite(self.indoor),
         }
 
     @classmethod
@@ -58,6 +62,7 @@ class State:
             held={k: float(v) for k, v in (data.get("held") or {}).items()},
             idle={k: [c if c is None else [float(c[0]), float(c[1])] for c in v]
                   for k, v in (data.get("idle") or {}).items()},
+            indoor={k: float(v) for k, v in (data.get("indoor") or {}).items()},
         )
 
 

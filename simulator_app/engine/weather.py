@@ -148,8 +148,8 @@ def synthetic(spec, ts):
     c = _daily_series(seed, "cloud", span, CLOUD_PHI)
     share = 1.0 / (1.0 + np.exp(-1.702 * c))  # ~ normal CDF: uniform over days
     daily_cloud = share ** (1.0 / mean_cloud - 1.0)  # mean = cloudiness; clear days common
-    cloud = _through_day(daily_cloud, d, span, progress)
-    cloud = np.clip(cloud + 1.2 * cloud * (1.0 - cloud) * _hourly_breaks(seed, day * 24.0),
+    overcast = _through_day(daily_cloud, d, span, progress)
+    cloud = np.clip(overcast + 1.2 * overcast * (1.0 - overcast) * _hourly_breaks(seed, day * 24.0),
                     0.0, 1.0)
 
     up, east, north = solar.sun(ts, site.latitude, site.longitude)
@@ -163,7 +163,12 @@ def synthetic(spec, ts):
     # Air masses carry their moisture: dew point follows the same weather systems.
     dew = (cl.dew_point_mean_f - cl.dew_point_amplitude_f * season + 0.85 * anomaly
            + 2.5 * moist + 3.0 * (cloud - mean_cloud))
-    dew = np.minimum(dew, oat - 0.5)
+    # Under thick overcast it rains: the air is near saturation (cool, humid days).
+    # (Rain sets in over hours, not with the front's leading edge: a linear blend over the day.)
+    i = d - span[0]
+    wet = daily_cloud[i] + (daily_cloud[i + 1] - daily_cloud[i]) * (day - d)
+    rain = np.clip((wet - 0.72) / 0.25, 0.0, 1.0)
+    dew = np.minimum(dew * (1.0 - rain) + (oat - 1.5) * rain, oat - 0.5)
     t_c, d_c = _f_to_c(oat), _f_to_c(dew)
     humidity = 100.0 * np.exp(17.625 * d_c / (243.04 + d_c) - 17.625 * t_c / (243.04 + t_c))
     wet_bulb = _c_to_f(_stull_wet_bulb(t_c, np.clip(humidity, 5.0, 99.0)))

@@ -31,8 +31,8 @@ EXTENSIONS = {
     ("cooling_tower", "power"), ("ahu", "fan-power"),
     # the boiler protos have no run/enable/fuel points
     ("boiler", "enable-cmd"), ("boiler", "run"), ("boiler", "gas-flow"),
-    # zone occupancy from the occupancy model
-    ("vav", "occupied"),
+    # zone occupancy from the occupancy model; zone CO₂ (the standard has it on AHUs only)
+    ("vav", "occupied"), ("vav", "zone-co2"),
     # meters of gas and water have no point protos in the standard libraries
     ("gas_meter", "flow"), ("gas_meter", "volume"), ("water_meter", "flow"),
     ("water_meter", "volume"),
