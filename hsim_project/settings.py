@@ -295,6 +295,10 @@ HSIM_RETENTION_MAX_BATCHES = int(os.environ.get("HSIM_RETENTION_MAX_BATCHES", "2
 # doubled sends can be measured (bench/bench_fleet.py). Off when empty.
 HSIM_BEAT_SEND_LOG = os.environ.get("HSIM_BEAT_SEND_LOG", "")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Past one machine (issue 13): HSIM_QUEUE_SHARDS = N > 0 sends each org's ticks and backfills
+# to queue sim-<crc32(org id) % N> (services/routing.py); every shard needs a consumer.
+HSIM_QUEUE_SHARDS = int(os.environ.get("HSIM_QUEUE_SHARDS", "0"))
+CELERY_TASK_ROUTES = ("simulator_app.services.routing.route_task",)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

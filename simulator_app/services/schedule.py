@@ -14,6 +14,7 @@ import json
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
+from . import routing
 from .intervals import from_epoch
 
 TICK_TASK = "simulator_app.tasks.run_simulator"
@@ -60,6 +61,9 @@ def enable(simulator_id, minutes, now=None):
             # catches up everything due anyway.
             "expire_seconds": minutes * 60,
             "description": f"hsim simulator {simulator_id}: generate every {minutes} min",
+            # Its org's shard queue with HSIM_QUEUE_SHARDS (services/routing.py), else the
+            # default queue: beat's sends then need no routing lookup.
+            "queue": routing.queue_for_simulator(simulator_id),
         },
     )
     return task
