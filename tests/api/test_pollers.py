@@ -7,7 +7,7 @@ import pytest
 from simulator_app.models import PollerConfig, Simulator, SimulatorEntity, SimulatorState
 from simulator_app.services.pollers import create_poller
 
-from .conftest import SMALL_BUILDING, assert_error, counts
+from .conftest import SMALL_BUILDING, SMALL_BUILDING_POINTS, assert_error, counts
 
 POLLER_KEYS = {"id", "org_id", "poller_type", "poller_id", "poller_name", "config", "status",
                "created_at"}
@@ -88,7 +88,7 @@ def test_it_creates_a_simulator_through_the_simulator_service(api, org):
     assert json.loads(simulator.config)["interval_minutes"] == 30
     assert json.loads(simulator.config)["value_table"] == org.value_table
     assert SimulatorState.objects.get(simulator_id=poller_id).status == "stopped"
-    assert SimulatorEntity.objects.filter(simulator_id=poller_id, is_point=True).count() == 71
+    assert SimulatorEntity.objects.filter(simulator_id=poller_id, is_point=True).count() == SMALL_BUILDING_POINTS
 
 
 def test_it_creates_the_default_building_when_the_config_names_none(api, org):

@@ -12,7 +12,7 @@ from simulator_app.services import lifecycle
 from simulator_app.services.activity import log_event
 from simulator_app.services.tick import run_tick
 
-from .conftest import assert_error
+from .conftest import SMALL_BUILDING_POINTS, assert_error
 from .test_bulk_values import BROKEN_PRIMARY
 
 
@@ -165,7 +165,7 @@ def test_metrics_add_up_the_ticks(api, running):
     first, catch_up = ticked(running, now - timedelta(hours=1), now)
     assert catch_up.intervals == 4
     body = api.get(url("metrics", running)).json()
-    assert body["status"] == "running" and body["points"] == 71
+    assert body["status"] == "running" and body["points"] == SMALL_BUILDING_POINTS
     assert body["total_runs"] == 2
     assert body["total_rows"] == first.rows + catch_up.rows
     assert body["total_intervals"] == 5
