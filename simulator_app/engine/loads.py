@@ -2,7 +2,8 @@
 
 Perimeter zones lose heat through the envelope and gain sun through their facade; a core
 zone barely sees either. People, lights and plugs add heat in proportion to the occupancy
-the schedule drives. All in Btu/h, °F and ft².
+the schedule drives. All in Btu/h, °F and ft². The always-on base load (IT rooms, risers) is
+not a zone gain: its own split systems reject that heat, inside the same electric load.
 """
 
 from dataclasses import dataclass

@@ -19,7 +19,7 @@ def meters(spec, occupancy, signals, pumps, reject_btuh):
     signals["pump.power"] = pump_power
     signals["pump.run"] = pump_power > 0.0
     lighting = eq.lighting_w_per_ft2 * area / 1000.0 * occupancy.lighting
-    plugs = eq.plug_w_per_ft2 * area / 1000.0 * occupancy.plugs
+    plugs = (eq.plug_w_per_ft2 * occupancy.plugs + eq.base_load_w_per_ft2) * area / 1000.0
     signals["elec_submeter.power"] = np.stack([lighting, plugs], axis=1)
 
     loads = [signals["chiller.power"], signals["ahu.power"], signals["cooling_tower.power"],

@@ -166,6 +166,8 @@ class Equipment(_Model):
     boilers: Boilers = Boilers()
     lighting_w_per_ft2: float = Field(0.8, ge=0, le=5)
     plug_w_per_ft2: float = Field(1.25, ge=0, le=10)
+    base_load_w_per_ft2: float = Field(
+        0.5, ge=0, le=10, description="IT rooms (own cooling included) and always-on loads, day and night (plug meter)")
     fan_w_per_cfm: float = Field(1.0, gt=0, le=5)
     economizer_control: Literal["dry_bulb", "enthalpy"] = Field(
         "dry_bulb", description="economizer high limit: outside dry bulb or enthalpy")
