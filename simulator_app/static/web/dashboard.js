@@ -26,7 +26,8 @@
     "°F": "Temperature", "°C": "Temperature", "%RH": "Humidity", "%": "Percent",
     "kW": "Power", "kWh": "Energy", "W/m²": "Solar irradiance", "gal/min": "Water flow",
     "cfm": "Airflow", "inH₂O": "Pressure", "cfh": "Gas flow", "ft³": "Gas volume",
-    "gal": "Water volume", "pf": "Power factor"
+    "gal": "Water volume", "pf": "Power factor", "mph": "Wind speed",
+    "inHg": "Air pressure", "BTU/lb": "Enthalpy", "ppm": "CO₂"
   };
   var TOTALIZED_UNITS = { "kWh": 1, "ft³": 1, "gal": 1, "MWh": 1, "therm": 1 };
 
