@@ -362,17 +362,19 @@ def setup_beat_only(n, timeline, start_times):
 
     now = dj_timezone.now()
     every = schedule.interval_schedule(1)
-    start = schedule.next_boundary(now, 1)
+    spread = schedule.spread_seconds(1, enabled=n)  # as enable() phases the n-th simulator
     ids = list(range(1, n + 1))
+    starts = {i: schedule.next_boundary(now, 1, schedule.phase_offset(i, spread)) for i in ids}
     PeriodicTask.objects.bulk_create([
         PeriodicTask(name=schedule.task_name(i), task=schedule.TICK_TASK, interval=every,
-                     args=json.dumps([i]), kwargs="{}", enabled=True, start_time=start,
+                     args=json.dumps([i]), kwargs="{}", enabled=True, start_time=starts[i],
                      expire_seconds=PERIOD, queue=BEAT_ONLY_QUEUE,
                      description=f"bench task {i}")
         for i in ids], batch_size=2000)
     PeriodicTasks.update_changed()
+    print(f"phases spread over {spread} s after each boundary")
     for i in ids:
-        timeline.started(schedule.task_name(i), start.timestamp())
+        timeline.started(schedule.task_name(i), starts[i].timestamp())
     running = set(ids)
 
     def change(i):

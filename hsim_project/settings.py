@@ -294,6 +294,12 @@ HSIM_RETENTION_MAX_BATCHES = int(os.environ.get("HSIM_RETENTION_MAX_BATCHES", "2
 # A file beat appends one line per send to (sent at, grid point, task id, entry): lateness and
 # doubled sends can be measured (bench/bench_fleet.py). Off when empty.
 HSIM_BEAT_SEND_LOG = os.environ.get("HSIM_BEAT_SEND_LOG", "")
+# Simulators' phases are spread after each boundary so beat sends this many a second at most
+# (services/schedule.spread_seconds); a small deployment is not spread at all.
+HSIM_BEAT_SENDS_PER_SECOND = int(os.environ.get("HSIM_BEAT_SENDS_PER_SECOND", "200"))
+# A standalone beat skips Celery's task-sent event (a second publish per send, half its cost);
+# Flower still sees each task from the worker's events.
+HSIM_BEAT_TASK_SENT_EVENTS = os.environ.get("HSIM_BEAT_TASK_SENT_EVENTS", "") == "1"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Past one machine (issue 13): HSIM_QUEUE_SHARDS = N > 0 sends each org's ticks and backfills
 # to queue sim-<crc32(org id) % N> (services/routing.py); every shard needs a consumer.

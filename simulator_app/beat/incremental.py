@@ -20,11 +20,13 @@ it: the tests assert a start, a stop, an interval change and a delete leave it a
 """
 
 import logging
+import sys
 import time
 from datetime import datetime
 
 from celery.utils.log import get_logger
 from celery.utils.time import maybe_make_aware
+from django.conf import settings
 from django.db import connections
 from django.db.utils import DatabaseError, InterfaceError
 
@@ -63,6 +65,10 @@ class IncrementalScheduling:
         self.send_log = SendLog()
         self._next_poll = 0.0
         super().__init__(*args, **kwargs)
+        if _standalone_beat() and not getattr(settings, "HSIM_BEAT_TASK_SENT_EVENTS", False):
+            # Half of each send's cost is the task-sent event; the embedded beat shares the
+            # worker's app configuration, so only a beat process of its own turns it off.
+            self.app.conf.task_send_sent_event = False
 
     # --- the schedule -------------------------------------------------------------------
     @property
@@ -235,6 +241,12 @@ class IncrementalScheduling:
                     conn.close()
                 except Exception:
                     pass
+
+
+def _standalone_beat():
+    from hsim_project.celery import celery_service
+
+    return celery_service(sys.argv) == "beat"
 
 
 def _aware(value):
