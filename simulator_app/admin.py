@@ -21,6 +21,7 @@ from .services.simulators import create_simulator, update_config, validate_inter
 from .services.value_databases import ensure_value_tables
 from . import admin_fleets  # noqa: F401  (fleets: define, start, stop, delete)
 from . import admin_tokens  # noqa: F401  (API tokens: revoke only, never shown)
+from . import admin_storage  # noqa: F401  (per-org retention and compression)
 from . import admin_readings
 
 RECENT_EVENTS = 20

@@ -343,9 +343,9 @@ class PostgresValueDatabase:
         """Newest stored ts (µs) among `entities`, or None when none of them has rows."""
         cur.execute(sql.SQL(
             "SELECT (extract(epoch FROM max(m.ts)) * 1000000)::int8 "
-            "FROM unnest(%b::int4[]) AS e(id) CROSS JOIN LATERAL "
+            "FROM unnest(%s::int4[]) AS e(id) CROSS JOIN LATERAL "
             "(SELECT ts FROM {} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS m"
-        ).format(vt), (entities.tolist(),))
+        ).format(vt), (int_array_literal(entities),))
         return cur.fetchone()[0]
 
     def _copy(self, cur, statement, rows):
@@ -397,7 +397,7 @@ class PostgresValueDatabase:
         cols = ("ts",) + _DATA_COLS
         source = (sql.SQL("(SELECT DISTINCT entity_id AS id FROM {}) AS e")
                   .format(sql.Identifier(STAGE_TABLE)) if from_stage
-                  else sql.SQL("unnest(%b::int4[]) AS e(id)"))
+                  else sql.SQL("unnest(%s::int4[]) AS e(id)"))
         cur.execute(sql.SQL(
             "INSERT INTO {ct} AS c ({cols}) SELECT {vcols} FROM {source} CROSS JOIN LATERAL "
             "(SELECT * FROM {vt} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS v "
@@ -412,7 +412,7 @@ class PostgresValueDatabase:
             old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in cols),
             new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c))
                                    for c in cols),
-        ), None if from_stage else (entities.tolist(),))
+        ), None if from_stage else (int_array_literal(entities),))
         return cur.rowcount
 
     # --- delete -----------------------------------------------------------------------
@@ -554,6 +554,13 @@ class PostgresValueDatabase:
         from .sync_state import PostgresSyncState
 
         return PostgresSyncState(self)
+
+
+def int_array_literal(ids):
+    """Integer ids as one PostgreSQL array literal ('{1,2,3}'): psycopg adapts a list element
+    by element in Python, which for a tick's ~600 entities (twice per write) cost more CPU
+    than the rest of the write."""
+    return "{" + ",".join(map(str, np.asarray(ids, dtype=np.int64).tolist())) + "}"
 
 
 def _naive_utc(us):

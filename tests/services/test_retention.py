@@ -113,3 +113,17 @@ def test_a_grown_fleet_leaves_the_catalogue_analyzed(db, unique_key):
         estimated = cursor.fetchone()[0]
     # ANALYZE ran after the load (it counts this transaction's own rows; nothing else could).
     assert estimated == EntityTag.objects.count() > 0
+
+
+def test_the_admin_lists_and_edits_storage_policies(admin_client, unique_key, settings):
+    settings.HSIM_RETENTION_DAYS = 30
+    org = create_org(unique_key("rx"))
+    policy = retention.set_policy(org, compress_after_days=0)
+    page = admin_client.get("/admin/simulator_app/orgstoragepolicy/")
+    assert page.status_code == 200
+    assert "30 (default)" in page.content.decode() and "never" in page.content.decode()
+    response = admin_client.post(
+        f"/admin/simulator_app/orgstoragepolicy/{policy.pk}/change/",
+        {"org": org.pk, "retention_days": "5", "compress_after_days": ""})
+    assert response.status_code == 302
+    assert retention.policy_of(org) == (5, django_settings.HSIM_COMPRESS_AFTER_DAYS)
