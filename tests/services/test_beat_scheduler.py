@@ -7,6 +7,7 @@ worker reads (deleted afterwards); the sends are counted from the scheduler's se
 """
 
 import json
+from collections import Counter
 import os
 import time
 import uuid
@@ -219,3 +220,21 @@ def test_after_a_restart_a_sent_grid_point_is_not_sent_again_and_a_missed_one_is
     third.tick()
     assert third.sends == 1
     assert (first.full_loads, second.full_loads, third.full_loads) == (1, 1, 1)
+
+
+def test_phases_are_spread_after_the_boundary_only_when_many_simulators_are_scheduled():
+    assert schedule.spread_seconds(15, enabled=150) == 0  # a small deployment: boundary + 5 s
+    assert schedule.spread_seconds(15, enabled=20_000) == 100
+    assert schedule.spread_seconds(1, enabled=20_000) == 50  # never into the next interval
+    offsets = Counter(schedule.phase_offset(i, 100) for i in range(1, 20_001))
+    assert set(offsets) == set(range(100))
+    assert max(offsets.values()) <= 2 * 20_000 / 100  # about even: no second takes a burst
+
+
+def test_enable_phases_a_simulator_by_its_share_of_the_spread(settings):
+    settings.HSIM_BEAT_SENDS_PER_SECOND = 1
+    for sim in range(30):
+        schedule.enable(500 + sim, 15)
+    task = schedule.enable(999, 15)
+    seconds = task.start_time.minute % 15 * 60 + task.start_time.second
+    assert seconds == 5 + schedule.phase_offset(999, 30)
