@@ -10,8 +10,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 import rusty_haystack as hs
+from django.conf import settings
 from django.utils import timezone as dj_timezone
 
+from ..services.history import entity_rows
 from ..services.value_databases import multi_writer
 from . import entities, ranges, timezones, watches
 from .codecs import grid_of, hdatetime, now_utc
@@ -207,6 +209,12 @@ def his_read(context, grid):
         start, end = ranges.resolve(text, zone, dj_timezone.now())
     except ranges.BadRange as exc:
         raise OpError(str(exc)) from exc
+    # The grid is built in memory: bound it like the REST history (points x intervals).
+    expected = entity_rows([int(p["id"].val) for p in points], start, end)
+    if expected > settings.HSIM_HISTORY_MAX_ROWS:
+        raise OpError(f"hisRead of {expected} rows (points x intervals); at most"
+                      f" {settings.HSIM_HISTORY_MAX_ROWS}: shorten the range or read fewer"
+                      " points")
     writer = multi_writer()
     try:
         rows = writer.primary.read_rows(

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.conf import settings
 from django.utils import timezone
 
+from ..models import Simulator, SimulatorEntity
 from ..storage import history as store
 from .errors import ServiceError
 from .points import PointFilter, matching_points
@@ -133,6 +134,20 @@ def expected_rows(simulator, query):
     step = max(finest_interval_seconds(simulator), query.bucket_seconds or 0)
     intervals = math.ceil((query.end - query.start).total_seconds() / step)
     return len(query.points) * (intervals + (1 if query.bucket_seconds else 0))
+
+
+def entity_rows(entity_ids, start, end):
+    """Rows that points (entity ids, of any simulators) hold over [start, end): each point's
+    intervals at its simulator's finest interval; an entity of no simulator counts as one per
+    minute (the finest any spec generates). For readers that are not one simulator's (the
+    Haystack API's hisRead), to bound the work before reading."""
+    owners = dict(SimulatorEntity.objects.filter(entity_id__in=list(entity_ids))
+                  .values_list("entity_id", "simulator_id"))
+    steps = {simulator.poller_id: finest_interval_seconds(simulator)
+             for simulator in Simulator.objects.filter(poller_id__in=set(owners.values()))}
+    span = (end - start).total_seconds()
+    return sum(math.ceil(span / steps.get(owners.get(entity_id), 60))
+               for entity_id in entity_ids)
 
 
 def check_size(simulator, query):
