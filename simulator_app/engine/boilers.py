@@ -7,7 +7,7 @@ burnt as natural gas: gas flow (cfh) = output / (efficiency × heating value), n
 import numpy as np
 
 from . import idle
-from .staging import stage
+from .staging import BOILER_TIMERS, stage
 
 GAS_BTU_PER_FT3 = 1030.0
 DESIGN_DT_F = 20.0
@@ -21,14 +21,18 @@ def hot_water_reset(sp, oat):
     return np.interp(oat, [10.0, 60.0], [sp.hot_water_f, sp.hot_water_min_f])
 
 
-def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off, carry):
+def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off, carry,
+                    local_day, staging):
     b = spec.equipment.boilers
     B, cap = b.count, b.capacity_kbtuh * 1000.0
     loop_hot = hw_ok & (heating_btuh > MIN_LOAD * cap)
     load = heating_btuh + np.where(loop_hot, LOSS_SHARE * B * cap, 0.0)
     forced_off = np.stack([cycling_off.get(k, np.zeros(len(ts), bool)) for k in layout.boilers],
                           axis=1)
-    enable, run, share = stage(load, cap, B, ts, forced_off, MIN_LOAD)
+    enable, run, share, staging["hw"] = stage(load, cap, B, ts, forced_off, MIN_LOAD, local_day,
+                                              BOILER_TIMERS, staging.get("hw"))
+    # A running boiler always makes up its share of the loop's piping losses.
+    share = np.where(run, np.maximum(share, LOSS_SHARE), 0.0)
     plr = np.minimum(share, 1.0)
     output = plr * cap
     efficiency = b.efficiency * (0.97 + 0.03 * plr)

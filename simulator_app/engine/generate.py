@@ -82,7 +82,8 @@ def _block(model, ts, state):
     carry = dict(state.idle)
     ahus = model.layout.ahus
     co2 = np.array([state.indoor.get(a, np.nan) for a in ahus])
-    signals, end_temps, fx, end_co2 = physics.run(model, ts, temps, carry, co2)
+    staging = dict(state.staging)
+    signals, end_temps, fx, end_co2 = physics.run(model, ts, temps, carry, co2, staging)
 
     values = np.empty((len(ts), len(keys)))
     for name, idx, cols in model.signals:
@@ -111,5 +112,6 @@ def _block(model, ts, state):
         held={keys[i]: float(held[i]) for i in model.quality.sensors},
         idle=carry,
         indoor={a: float(c) for a, c in zip(ahus, end_co2)},
+        staging=staging,
     )
     return (readings, status, present), new_state

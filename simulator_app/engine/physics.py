@@ -34,11 +34,13 @@ def _wander(spec, layout, ts):
         2 * np.pi * hours / 6.1 + phases[1])
 
 
-def run(model, ts, state_temps, carry, co2_start=None):
+def run(model, ts, state_temps, carry, co2_start=None, staging=None):
     spec, layout = model.spec, model.layout
     sp = spec.setpoints
     w = weather(spec, ts)
-    occ = occupancy(spec, layout, local_clock(ts, spec.site.time_zone, spec.schedule.holidays))
+    lc = local_clock(ts, spec.site.time_zone, spec.schedule.holidays)
+    occ = occupancy(spec, layout, lc)
+    staging = {} if staging is None else staging
     fx = effects(spec, layout, ts)
     # A drifting sensor that feeds a control loop misleads it just like a biased one: the
     # reading stays on setpoint and the real temperature moves.
@@ -84,9 +86,9 @@ def run(model, ts, state_temps, carry, co2_start=None):
     signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok, occ,
                                 model.cfm_max, co2_start)
     plant, pumps, reject = chilled_water_plant(spec, layout, ts, w, air.cooling,
-                                               fx.cycling_off, carry)
+                                               fx.cycling_off, carry, lc.day, staging)
     boilers, pumps["hw"] = hot_water_plant(spec, layout, ts, w, air.heating, hw_ok,
-                                           fx.cycling_off, carry)
+                                           fx.cycling_off, carry, lc.day, staging)
     signals.update(plant)
     signals.update(boilers)
     signals.update({

@@ -8,7 +8,7 @@ tons = gpm × ΔT / 24 exactly; the condenser carries the load plus the compress
 import numpy as np
 
 from . import idle
-from .staging import stage
+from .staging import CHILLER_TIMERS, stage
 
 KW_PER_TON = 3.517
 CHW_GPM_PER_TON = 2.4
@@ -18,6 +18,8 @@ CHW_PUMP_KW_PER_GPM = 0.016
 CW_PUMP_KW_PER_GPM = 0.013
 CW_MIN_F = 65.0
 MIN_PLR = 0.1  # below this a chiller cycles: it runs at MIN_PLR for part of the interval
+MIN_START = 0.005  # of one chiller: below it the last chiller stops (once its timer allows)
+LOOP_GAIN = 0.01  # of a running chiller's capacity: pump heat and piping gains
 
 
 def chilled_water_reset(sp, oat):
@@ -25,7 +27,8 @@ def chilled_water_reset(sp, oat):
     return np.interp(oat, [60.0, 80.0], [sp.chilled_water_max_f, sp.chilled_water_f])
 
 
-def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, carry):
+def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, carry,
+                        local_day, staging):
     """Signals of chillers, tower, CHW plant and its pumps; cooling-tower heat rejected."""
     ch = spec.equipment.chillers
     C, cap = ch.count, ch.capacity_tons
@@ -33,7 +36,10 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
     sp = chilled_water_reset(spec.setpoints, weather.oat)
     forced_off = np.stack([cycling_off.get(k, np.zeros(len(ts), bool)) for k in layout.chillers],
                           axis=1)
-    enable, run, share = stage(tons, cap, C, ts, forced_off)
+    enable, run, share, staging["chw"] = stage(tons, cap, C, ts, forced_off, MIN_START,
+                                               local_day, CHILLER_TIMERS, staging.get("chw"))
+    # A running chiller always sees some heat: its pump's work and the piping's gains.
+    share = np.where(run, np.maximum(share, LOOP_GAIN), 0.0)
     served = np.minimum(share, 1.0) * cap
     plr = np.minimum(share, 1.0)
     design_gpm = CHW_GPM_PER_TON * cap

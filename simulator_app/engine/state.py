@@ -9,8 +9,9 @@
       "held": {"ahu-1.mixed-air-temp": 61.2, ...},        # last reading: stale runs repeat it
       "idle": {"chiller.chws": [[1767225600, 44.0], null], ...}  # last running reading of
                                                           # plant sensors that drift when off
-      "indoor": {"ahu-1": 612.4, ...}                     # return-air CO₂ (ppm) per AHU
-    }
+      "indoor": {"ahu-1": 612.4, ...},                    # return-air CO₂ (ppm) per AHU
+      "staging": {"chw": [1, 1767220200, 1767220200], ...} # machines on, last change, last
+    }                                                     # start (staging timers)
 
 Floats are stored at full precision (JSON round-trips float64 exactly), so a resumed run is
 bit-identical to an uninterrupted one. Unknown or missing keys fall back to a cold start.
@@ -31,6 +32,7 @@ class State:
     held: dict = field(default_factory=dict)
     idle: dict = field(default_factory=dict)
     indoor: dict = field(default_factory=dict)
+    staging: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {
@@ -43,6 +45,7 @@ class State:
             "idle": {k: [c if c is None else [c[0], c[1]] for c in v]
                      for k, v in self.idle.items()},
             "indoor": _finite(self.indoor),
+            "staging": {k: [int(x) for x in v] for k, v in self.staging.items()},
         }
 
     @classmethod
@@ -63,6 +66,7 @@ class State:
             idle={k: [c if c is None else [float(c[0]), float(c[1])] for c in v]
                   for k, v in (data.get("idle") or {}).items()},
             indoor={k: float(v) for k, v in (data.get("indoor") or {}).items()},
+            staging={k: [int(x) for x in v] for k, v in (data.get("staging") or {}).items()},
         )
 
 

@@ -100,10 +100,11 @@ def test_short_cycling_chiller_drops_out_while_enabled():
 
 
 def test_short_cycling_boiler_lets_hot_water_sag():
-    fault = {"type": "short_cycling", "equip": "boiler-1", "start": (2026, 12, 7, 11),
+    # Boiler-2 leads the week of Monday 2026-12-07 (the lead rotates on local Mondays).
+    fault = {"type": "short_cycling", "equip": "boiler-2", "start": (2026, 12, 7, 11),
              "end": (2026, 12, 12), "severity": 0.7}
     faulty, healthy = pair(_iso(fault), utc(2026, 12, 3), utc(2026, 12, 12))
-    dropped = (faulty("boiler-1.enable-cmd") == 1) & (faulty("boiler-1.run") == 0)
+    dropped = (faulty("boiler-2.enable-cmd") == 1) & (faulty("boiler-2.run") == 0)
     assert dropped[faulty.ts >= onset(fault)].sum() > 5
     assert not dropped[faulty.ts < onset(fault)].any()
 
