@@ -121,11 +121,25 @@ def test_timescaledb_policies_follow_the_org_setting(pg_url, org_key):
 
         assert apply_retention(db, org_key, 30, 7, now=NOW).compression == "policy 7 days"
         assert set(db.run_in_transaction(jobs)) == {"policy_compression", "policy_retention"}
-        segment = db.run_in_transaction(lambda conn: conn.execute(
-            "SELECT attname FROM timescaledb_information.compression_settings WHERE"
-            " hypertable_name = %s AND segmentby_column_index = 1",
-            (f"values_{org_key}",)).fetchone())
-        assert segment == ("entity_id",)
+        def segmentby(conn):
+            enabled = conn.execute(
+                "SELECT compression_enabled FROM timescaledb_information.hypertables"
+                " WHERE hypertable_name = %s", (f"values_{org_key}",)).fetchone()[0]
+            try:  # the view's name and shape changed across TimescaleDB 2.x releases
+                with conn.transaction():
+                    row = conn.execute(
+                        "SELECT segmentby FROM timescaledb_information."
+                        "hypertable_compression_settings WHERE hypertable = %s::regclass",
+                        (f"core.values_{org_key}",)).fetchone()
+            except Exception:
+                row = conn.execute(
+                    "SELECT attname FROM timescaledb_information.compression_settings WHERE"
+                    " hypertable_name = %s AND segmentby_column_index = 1",
+                    (f"values_{org_key}",)).fetchone()
+            return enabled, str(row[0]) if row else ""
+
+        enabled, segments = db.run_in_transaction(segmentby)
+        assert enabled and "entity_id" in segments
         apply_retention(db, org_key, 60, 0, now=NOW)
         assert set(db.run_in_transaction(jobs)) == {"policy_retention"}
         apply_retention(db, org_key, 0, 0, now=NOW)
