@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,15 @@ from .test_embedded_run import free_port, get
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "hsim is ready: every process answers."
+
+
+def status_and_auth(url):
+    """The HTTP status and WWW-Authenticate header (a 401 is an answer here, not a failure)."""
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status, response.headers.get("WWW-Authenticate")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("WWW-Authenticate")
 
 
 def embedded_env(var_dir):
@@ -44,6 +55,11 @@ def test_hsim_run_prefixes_every_process_says_when_all_answer_and_stops_cleanly(
             # Announced only once every process answered: they still do.
             assert get(f"http://127.0.0.1:{web}/healthz") == 200
             assert get(f"http://127.0.0.1:{flower}/") == 200
+            # The dashboard and Haystack URLs it prints answer: the dashboard through the
+            # login form, the Haystack root's ops asking for a HELLO.
+            assert get(f"http://127.0.0.1:{web}/") == 200
+            assert status_and_auth(f"http://127.0.0.1:{web}/haystack/demo/about") == \
+                (401, "HELLO")
             time.sleep(2)  # a few more lines from each process after the banner
         finally:
             process.send_signal(signal.SIGINT)  # what Ctrl-C sends
@@ -64,8 +80,11 @@ def test_hsim_run_prefixes_every_process_says_when_all_answer_and_stops_cleanly(
     # A warning a first run used to print on every broker connection.
     assert "No hostname was supplied" not in output
     # The URLs and the login come again, after every process has said it is up.
-    assert f"http://127.0.0.1:{web}/admin/   login admin / hsim-admin" in banner.split("\n\n")[0]
-    assert f"Flower:  http://127.0.0.1:{flower}/" in banner
+    first = banner.split("\n\n")[0]
+    assert f"dashboard: http://127.0.0.1:{web}/   login admin / hsim-admin" in first
+    assert f"admin:     http://127.0.0.1:{web}/admin/" in first
+    assert f"Haystack:  http://127.0.0.1:{web}/haystack/demo " in first
+    assert f"Flower:    http://127.0.0.1:{flower}/" in banner
     # A clean Ctrl-C: the processes stop by themselves, nothing red, no traceback.
     stop = output.split("\nstopping...", 1)[1]
     assert "worker | worker: Warm shutdown" in stop

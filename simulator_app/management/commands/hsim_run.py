@@ -69,7 +69,7 @@ class Command(BaseCommand):
         if setup_only:
             return
         simulator = self.demo_simulator(org, history_days)
-        banner = self.banner(simulator, host, port, flower_port)
+        banner = self.banner(simulator, org.key, host, port, flower_port)
         self.output = threading.RLock()
         self.ready_lines = {name: set() for name in READY_LINES}
         # SIGTERM (`kill`) stops everything too, the same way as Ctrl-C.
@@ -88,12 +88,16 @@ class Command(BaseCommand):
                                " rest", returncode=1)
 
     @staticmethod
-    def banner(simulator, host, port, flower_port):
+    def banner(simulator, org_key, host, port, flower_port):
+        web = f"http://{host}:{port}"
         return (
             f"\n  simulator #{simulator.poller_id} '{simulator.poller_name}' is running\n"
-            f"  admin:   http://{host}:{port}/admin/   login {ADMIN_USERNAME} / {ADMIN_PASSWORD}\n"
-            f"  API:     http://{host}:{port}/api/docs/\n"
-            f"  Flower:  http://{host}:{flower_port}/\n"
+            f"  dashboard: {web}/   login {ADMIN_USERNAME} / {ADMIN_PASSWORD}\n"
+            f"  admin:     {web}/admin/\n"
+            f"  API:       {web}/api/docs/\n"
+            # The project root a Haystack client (phable, pyhaystack) is given; ops below it.
+            f"  Haystack:  {web}/haystack/{org_key}   (e.g. {web}/haystack/{org_key}/about)\n"
+            f"  Flower:    http://{host}:{flower_port}/\n"
             "  Ctrl-C stops everything.\n"
         )
 
@@ -109,8 +113,10 @@ class Command(BaseCommand):
             nonlocal bar
             done = backfill.progress(job)
             if bar is None:
-                bar = tqdm(total=done.total_intervals, unit="interval", desc="backfill",
-                           mininterval=0, miniters=1)
+                # Starts at the first chunk's count: counted from zero, tqdm's first rate
+                # would be that chunk over the microseconds since the bar was made.
+                bar = tqdm(total=done.total_intervals, initial=done.done_intervals,
+                           unit="interval", desc="backfill", mininterval=0, miniters=1)
             bar.update(done.done_intervals - bar.n)
 
         try:
