@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_engine.py [--year 2026] [--repeat 3]
 
 Prints seconds for the year, values/s (points × intervals) and rows/s (present values).
-The target is under 10 s for a year on a 2-core machine.
+The target is under 5 s for a year on a 2-core machine (wall and process CPU time shown).
 """
 
 import argparse
@@ -28,16 +28,18 @@ def main():
     end = datetime(args.year + 1, 1, 1, tzinfo=timezone.utc)
     generate(spec, None, start, start + timedelta(days=1))  # compile the spec, warm caches
 
-    best = None
+    best = best_cpu = None
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         batch, state = generate(spec, None, start, end)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         best = elapsed if best is None else min(best, elapsed)
+        best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
     values = batch.values.size
     print(f"default building: {len(batch.points)} points, {len(batch.ts)} intervals "
           f"({spec.interval_minutes} min), {values:,} values, {batch.row_count:,} rows")
-    print(f"one year: {best:.2f} s (best of {args.repeat})")
+    # CPU time too: on a shared machine the wall clock also counts other people's work.
+    print(f"one year: {best:.2f} s wall, {best_cpu:.2f} s CPU (best of {args.repeat})")
     print(f"throughput: {values / best:,.0f} values/s, {batch.row_count / best:,.0f} rows/s")
 
     tick_start = end

@@ -4,6 +4,7 @@ A batch is dense: one row per interval, one column per catalogue point. Storage 
 long rows (entity_id, ts, value_n, value_b, value_s, status) with vectorised numpy operations.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +37,31 @@ class Label:
     magnitude: float | None = None
 
 
+class LazyLabels(Sequence):
+    """The labels of a window, computed when first read: writing a batch never pays for
+    the anomaly labels, and reading them gives exactly engine.labels(spec, start, end)."""
+
+    def __init__(self, compute):
+        self._compute, self._items = compute, None
+
+    def _list(self):
+        if self._items is None:
+            self._items = list(self._compute())
+        return self._items
+
+    def __getitem__(self, i):
+        return self._list()[i]
+
+    def __len__(self):
+        return len(self._list())
+
+    def __eq__(self, other):
+        return self._list() == list(other)
+
+    def __repr__(self):
+        return repr(self._list())
+
+
 @dataclass
 class Batch:
     ts: np.ndarray  # int64[T], epoch seconds UTC, aligned to the interval, ascending
@@ -44,7 +70,8 @@ class Batch:
     values: np.ndarray  # float64[T, P]; Bool points hold 0.0/1.0; NaN where absent
     status: np.ndarray  # uint8[T, P], index into STATUSES
     present: np.ndarray  # bool[T, P]; False = dropout, no row is written
-    labels: list = field(default_factory=list)  # [Label], episodes overlapping [start, end)
+    # [Label] (a list, or LazyLabels), episodes and anomalies overlapping [start, end)
+    labels: Sequence = field(default_factory=list)
 
     @property
     def row_count(self) -> int:

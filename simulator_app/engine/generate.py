@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import clock, physics, quality
-from .batch import Batch
+from .batch import Batch, LazyLabels
 from .faults import labels as fault_labels
 from .model import compile_spec
 from .parsing import parse_spec
@@ -66,7 +66,7 @@ def generate(spec, state, start, end):
         status, present = np.empty((0, P), np.uint8), np.empty((0, P), bool)
     state = replace(state, last_end=t1)
     batch = Batch(ts=ts, points=model.keys, kinds=model.kinds, values=values, status=status,
-                  present=present, labels=_labels(spec, t0, t1))
+                  present=present, labels=LazyLabels(lambda: _labels(spec, t0, t1)))
     return batch, state
 
 
