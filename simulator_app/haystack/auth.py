@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.utils import timezone
 
@@ -81,14 +83,15 @@ def parse_header(header):
     return scheme, params
 
 
-def authenticate(header):
+def authenticate(header, request=None):
+    """`request` (the HTTP request) puts SCRAM proofs under the admin's login lockout."""
     scheme, params = parse_header(header)
     if scheme == "" or not header:
         return challenge(401, "authentication required", **{"WWW-Authenticate": "HELLO"})
     if scheme == "hello":
         return hello(params.get("username", ""))
     if scheme == "scram":
-        return scram_step(params.get("handshaketoken", ""), params.get("data", ""))
+        return scram_step(params.get("handshaketoken", ""), params.get("data", ""), request)
     if scheme == "bearer":
         return bearer(params.get("authtoken") or params.get(""))
     return challenge(401, f"unsupported auth scheme {scheme!r}",
@@ -134,7 +137,7 @@ def _fake_verifier(username):
                           secrets.token_bytes(32))
 
 
-def scram_step(token, data):
+def scram_step(token, data, request=None):
     message = _decode_text(data)
     if not token or message is None:
         return challenge(400, "SCRAM needs handshakeToken and base64 data")
@@ -149,13 +152,23 @@ def scram_step(token, data):
         if not handshake.server_first:
             return _server_first(handshake, message, verifier)
         handshake.delete()  # one proof per handshake: a replayed final message finds nothing
+        credentials_ = {"username": handshake.username}
+        if request is not None and not AxesProxyHandler.is_allowed(request, credentials_):
+            # The admin login's lockout (django-axes) holds here too: SCRAM would otherwise
+            # be a way to guess passwords without limit.
+            return challenge(429, "too many failed logins: try again later")
         try:
             server_final = scram.verify_client_final(
                 handshake.client_first_bare, handshake.server_first, message.strip(), verifier)
         except scram.ScramError:
+            server_final = None
+        if server_final is None or user is None:
+            if request is not None:
+                user_login_failed.send(sender=__name__, credentials=credentials_,
+                                       request=request)
             return challenge(403, "authentication failed")
-        if user is None:
-            return challenge(403, "authentication failed")
+        if request is not None:
+            user_logged_in.send(sender=user.__class__, request=request, user=user)  # resets
         raw = secrets.token_hex(32)
         HaystackAuthToken.objects.filter(expires_at__lt=timezone.now()).delete()
         HaystackAuthToken.objects.create(

@@ -36,7 +36,7 @@ def haystack_op(request, org_key, op):
         codec, content_type = codecs.negotiate(request.headers.get("Accept", ""))
     except codecs.NotAcceptable as exc:
         return error(codecs.ZINC, "text/zinc; charset=utf-8", 406, str(exc))
-    result = auth.authenticate(request.headers.get("Authorization", ""))
+    result = auth.authenticate(request.headers.get("Authorization", ""), request)
     if not result.ok:
         return error(codec, content_type, result.status, result.message, result.headers)
     org = visible_orgs(result.user).filter(key=org_key).first()
