@@ -13,13 +13,16 @@ from django.utils import timezone
 
 from ..engine.faults import BIAS_POINTS, FAULT_TARGETS
 from ..models import FaultEpisode, SimulatorState
-from .errors import FieldError
+from .errors import FieldError, TransitionError
 from .intervals import from_epoch
 from .points import catalogue_of
 from .simulator_config import spec_of
 from .simulators import update_config
 
 MAX_RAMP_MINUTES = 3650 * 1440
+# Each injection adds a fault to the spec and a configuration epoch, and every labels request
+# walks epochs x faults: a bound keeps that work (and GET /faults, one list) bounded.
+MAX_INJECTED = 200
 
 
 def equipment_type(entity):
@@ -96,7 +99,11 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
 
     def check_and_record(locked_simulator):
         # Under the simulator's lock, in the change's transaction: no tick can move the
-        # cursor past the onset between this check and the change.
+        # cursor past the onset between this check and the change (nor another injection
+        # pass the bound).
+        if FaultEpisode.objects.filter(simulator=locked_simulator).count() >= MAX_INJECTED:
+            raise TransitionError(f"simulator {locked_simulator.poller_id} holds"
+                                  f" {MAX_INJECTED} injected faults, the most it may")
         until = generated_until(locked_simulator)
         if until is not None and onset < until:
             raise FieldError("onset", f"data up to {until:%Y-%m-%dT%H:%M:%SZ} is generated"
@@ -114,7 +121,7 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
     return created[0]
 
 
-def episodes_of(simulator, limit=200):
-    return list(FaultEpisode.objects.filter(simulator=simulator)[:limit])
+def episodes_of(simulator):
+    return list(FaultEpisode.objects.filter(simulator=simulator)[:MAX_INJECTED])
 
 
