@@ -24,7 +24,6 @@ import sys
 import time
 from datetime import datetime
 
-from celery.utils.log import get_logger
 from celery.utils.time import maybe_make_aware
 from django.conf import settings
 from django.db import connections
@@ -32,11 +31,11 @@ from django.db.utils import DatabaseError, InterfaceError
 
 from .changes import ChangeFeed
 from .due_heap import DueHeap
+from .publishing import Publisher
 from .run_state import RunStateWriter
 from .send_log import SendLog
 
 log = logging.getLogger(__name__)
-beat_log = get_logger("celery.beat")  # the "Sending due task" line beat has always logged
 
 POLL_SECONDS = 2.0  # how often to look at the change row
 RECONCILE_SECONDS = 300  # the full id/version scan (upstream's full reload period)
@@ -63,6 +62,7 @@ class IncrementalScheduling:
         self.feed = ChangeFeed()
         self.run_state = RunStateWriter()
         self.send_log = SendLog()
+        self.publisher = Publisher(kwargs.get("app") or args[0])
         self._next_poll = 0.0
         super().__init__(*args, **kwargs)
         if _standalone_beat() and not getattr(settings, "HSIM_BEAT_TASK_SENT_EVENTS", False):
@@ -207,26 +207,23 @@ class IncrementalScheduling:
             entry.total_run_count = entry.model.total_run_count = entry.total_run_count + 1
             self.run_state.add(task_id, ran, entry.total_run_count)
         self._flush_run_state()  # before the sends: a crash now misses, never doubles
+        for entry, message_id, sent_at in self.publisher.send_many([e for _, e in batch]):
+            if message_id is not None:
+                grid = getattr(entry.schedule, "grid_point", None)
+                point = grid(ran).timestamp() if grid else None
+                self.send_log.record(sent_at, point, message_id, entry.name)
         for task_id, entry in batch:
-            self._send(entry, ran)
             self._push(task_id, entry)
         self.sends += len(batch)
         return len(batch)
 
-    def _send(self, entry, ran):
-        beat_log.info("Scheduler: Sending due task %s (%s)", entry.name, entry.task)
-        grid = getattr(entry.schedule, "grid_point", None)
-        point = grid(ran).timestamp() if grid else None
-        try:
-            result = self.apply_async(entry, producer=self.producer, advance=False)
-        except Exception as exc:
-            beat_log.error("Message Error: %s", exc, exc_info=True)
-            return
-        self.send_log.record(time.time(), point, getattr(result, "id", None), entry.name)
-
     # --- run state ----------------------------------------------------------------------
     def sync(self):
         self._flush_run_state()
+
+    def close(self):
+        self.publisher.close()
+        super().close()
 
     def _flush_run_state(self, quiet=False):
         try:
