@@ -19,7 +19,7 @@ from ..models.pollers import SIMULATOR
 from ..models.state import RUNNING, STOPPED
 from . import bulk_provisioning, lifecycle, simulators
 from .errors import ServiceError, TransitionError
-from .pollers import allocate_poller_id
+from .pollers import allocate_poller_ids
 from .simulator_config import config_text, parse_building
 
 
@@ -107,10 +107,11 @@ def _create_batch(fleet, indexes):
         except (ServiceError, SpecError) as exc:  # a template edge the draws reached
             raise ServiceError({"template": f"building {index}: {exc}"}) from None
     with transaction.atomic():
+        ids = allocate_poller_ids(len(specs))
         sims = Simulator.objects.bulk_create([
-            Simulator(org=org, poller_type=SIMULATOR, poller_id=allocate_poller_id(),
+            Simulator(org=org, poller_type=SIMULATOR, poller_id=poller_id,
                       poller_name=spec.site.name, config=config_text(spec, org), status="active")
-            for _, spec in specs
+            for poller_id, (_, spec) in zip(ids, specs)
         ])
         SimulatorState.objects.bulk_create(
             [SimulatorState(simulator_id=s.poller_id, status=STOPPED, config={}) for s in sims]

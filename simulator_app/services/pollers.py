@@ -33,6 +33,26 @@ def allocate_poller_id():
         return cursor.fetchone()[0]
 
 
+def allocate_poller_ids(count):
+    """`count` fresh poller_ids for one bulk insert (calling allocate_poller_id per row
+    before the insert hands SQLite's max()+1 to every row). Call inside the inserting
+    transaction, as allocate_poller_id."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('core.poller_config', 'poller_id'))"
+                " FROM generate_series(1, %s)", [count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT COALESCE(MAX(poller_id), 0) FROM {PollerConfig._meta.db_table}"
+        )
+        top = cursor.fetchone()[0]
+        return list(range(top + 1, top + 1 + count))
+
+
 def normalise_config(config):
     """The `config` column is JSON text; accept a dict or a JSON string holding an object."""
     if isinstance(config, str):

@@ -27,13 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="create: fleet seed (default 0)")
         parser.add_argument("--template", help="create: template building spec (JSON/YAML)")
         parser.add_argument("--interval", type=int, help="create: interval in minutes")
-        parser.add_argument("--preset", action="append", choices=sorted(PRESETS),
-                            help="create: climate preset to draw from (repeatable; default all)")
+        # extend + nargs: `--preset a b` and `--preset a --preset b` alike (README's form).
+        parser.add_argument("--preset", action="extend", nargs="+", choices=sorted(PRESETS),
+                            help="create: climate presets to draw from (default all)")
         parser.add_argument("--start", action="store_true", help="create: start every building")
         parser.add_argument("--batch", type=int, default=50,
                             help="create: buildings per transaction (default 50)")
-        parser.add_argument("--index", type=int, action="append",
-                            help="start/stop/delete: only building I (0-based; repeatable)")
+        parser.add_argument("--index", type=int, action="extend", nargs="+",
+                            help="start/stop/delete: only the buildings at these 0-based"
+                            " indexes (`--index 0 3`, or repeated)")
 
     def handle(self, *args, action, org, name, **options):
         try:
