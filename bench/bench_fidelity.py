@@ -76,6 +76,11 @@ def main():
         starts, single = runs(column(batch, f"{chiller}.run") > 0)
         print(f"{chiller}: {starts} starts/yr, {single:.1%} single-interval runs   "
               "(target < 150, < 10 %)")
+    for boiler in ("boiler-1", "boiler-2"):
+        starts, single = runs(column(batch, f"{boiler}.run") > 0)
+        print(f"{boiler}: {starts} starts/yr, {single:.1%} single-interval runs")
+    both = ((column(batch, "chiller-1.run") > 0) & (column(batch, "chiller-2.run") > 0)).sum()
+    print(f"both chillers running: {both} intervals/yr")
     ahu_single = [runs(column(batch, f"ahu-{i}.fan-run") > 0)[1] for i in range(1, 5)]
     print(f"AHU single-interval runs: {np.mean(ahu_single):.1%}")
 
@@ -87,7 +92,8 @@ def main():
         on = damper > 0
         residual.append((flow[on] - damper[on] / 100.0 * cfm) / cfm)
     std = float(np.concatenate(residual).std())
-    print(f"VAV airflow minus command-implied flow, std: {std:.1%} of design   (target 2-8 %)")
+    print(f"VAV airflow minus command-implied flow, std: {std:.1%} of design   (target 2-8 %; "
+          "n/a: control dynamics are not modelled yet, command = measurement)")
 
     oat = column(batch, "weather.air-temp")
     low = np.percentile(oat, 0.4)

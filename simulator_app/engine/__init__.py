@@ -7,7 +7,9 @@ Pure numpy (plus pydantic for the spec); nothing here imports Django or touches 
     state = initial_state(spec)
     batch, state = generate(spec, state, start, end)   # [start, end), aligned, end exclusive
     state_json = state.to_dict(); State.from_dict(state_json)
-    labels(spec, start, end)                   # fault ground truth, also batch.labels
+    labels(spec, start, end)                   # ground truth, also batch.labels: faults, then
+                                               # drift/stale/dropout/outage (anomalies=False:
+                                               # faults only)
 
 `start`/`end` are timezone-aware datetimes or epoch seconds on the spec's interval grid.
 Generating [a, c) equals generating [a, b) then [b, c) with the state carried between
@@ -22,10 +24,15 @@ Tag values (entity and point `.tags`) use the Hayson JSON encoding:
 Refs name catalogue keys; provisioning maps them to entity ids (value_ref). See tags.py.
 
 The state is a JSON object (see state.py): last_end, zone_temps, totalizers, rates, held,
-idle. Batch fields are documented in batch.py; the engine writes statuses "ok", "stale" and
-"fault" (a reading outside its sensor's range) and marks dropouts with present=False, never
-"down". Labels cover episodes overlapping the window; an open-ended fault's label ends at the
-window's end. Totalizers are the trapezoid integral of their rate's true value and start at 0.
+idle, indoor (return-air CO₂), staging (plant timers). Batch fields are documented in
+batch.py; the engine writes statuses "ok", "stale" and "fault" (a reading outside its sensor's
+range) and marks dropouts with present=False, never "down". Labels cover episodes and
+anomalies overlapping the window; an open-ended fault's label ends at the window's end.
+Totalizers are the trapezoid integral of their rate's true value and start at 0.
+
+Weather: synthetic (weather.py) unless the spec names a typical-year file (`weather.preset`
+or `weather.file`, weather_files.py; files only from the folder weather_files.configure()
+was given, which the Django app sets from HSIM_WEATHER_DIR).
 """
 
 from .batch import KIND_BOOL, KIND_NUMBER, STATUSES, Batch, Label

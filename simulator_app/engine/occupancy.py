@@ -85,7 +85,7 @@ def occupancy(spec, layout, clock):
     absent = u[6] < 0.06  # the zone's team is out (training, travel, a sick day)
     late = (u[6] > 0.85) * (60.0 + 180.0 * u[7])  # someone works late in this zone
     # The whole building comes in early or late some days (weather, traffic, a deadline).
-    zone_start = start[:, None] + (u[0] - 0.5) * 75.0 + ((b[3] - 0.5) * 50.0)[:, None]
+    zone_start = start[:, None] + (u[0] - 0.5) * 75.0 + ((b[3] - 0.5) * 70.0)[:, None]
     zone_end = end[:, None] + (u[1] - 0.5) * 90.0 + ((b[4] - 0.5) * 70.0)[:, None]
     peak = sched.peak_occupancy * (0.75 + 0.3 * u[2]) * attendance * np.where(absent, 0.15, 1.0)
     people = _profile(minute, zone_start, zone_end, peak)
