@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HaystackAuthToken, ScramHandshake
+from ..services.tokens import user_for_token  # hashed API tokens
 from . import credentials, scram
 
 HANDSHAKE_SECONDS = 300
@@ -219,18 +220,7 @@ def bearer(raw):
 
 def api_token_user(raw):
     """The user of one of hsim's REST API tokens (the same keys `Bearer <key>` opens there)."""
-    try:
-        from ..services.tokens import user_for_token  # hashed API tokens
-    except ImportError:
-        return _drf_token_user(raw)
     return user_for_token(raw)
-
-
-def _drf_token_user(raw):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.select_related("user").filter(key=raw).first()
-    return token.user if token else None
 
 
 def revoke(token_hash):
