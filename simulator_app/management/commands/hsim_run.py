@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ...services import backfill
+from ...services.history_horizon import horizon_days
 from ...services.local_secret import local_secret_key
 from ...services.demo import (
     ADMIN_PASSWORD, ADMIN_USERNAME, ensure_admin_user, ensure_demo_org, ensure_demo_simulator,
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, flower_port, history_days, setup_only, **options):
+        check_flags(port, flower_port, history_days)  # before anything is created
         try:
             self.run(host, port, flower_port, history_days, setup_only)
         except KeyboardInterrupt:  # Ctrl-C during the set-up: nothing runs yet
@@ -224,6 +226,21 @@ class Command(BaseCommand):
             except (ProcessLookupError, PermissionError):
                 pass
             p.wait()
+
+
+def check_flags(port, flower_port, history_days):
+    """Bad flags: exit 2 with the reason, before the database is touched."""
+    for flag, value in (("--port", port), ("--flower-port", flower_port)):
+        if not 1 <= value <= 65535:
+            raise CommandError(f"{flag}: must be a port from 1 to 65535", returncode=2)
+    if port == flower_port:
+        raise CommandError("--flower-port: must differ from --port", returncode=2)
+    # The backfill's start is `history_days` before the last interval boundary, which the
+    # history horizon must still reach.
+    most = horizon_days() - 1
+    if not 0 <= history_days <= most:
+        raise CommandError(f"--history-days: must be from 0 to {most} (the history horizon,"
+                           " HSIM_HISTORY_HORIZON_DAYS, less a day)", returncode=2)
 
 
 def answers(url):
