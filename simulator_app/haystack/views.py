@@ -2,12 +2,13 @@
 
 Order of checks: the encoding the client accepts (406), authentication (401/403, before
 anything about the project is said), the project among the caller's orgs (404 as if absent),
-the op (404), the method (405), the request grid (400); then the op, whose failures are
-error grids. Every answer, errors included, is a grid in the negotiated encoding.
+the op (404), the method (405), the body's size (413), the request grid (400); then the op,
+whose failures are error grids. Every answer, errors included, is a grid in the negotiated encoding.
 """
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -46,6 +47,9 @@ def haystack_op(request, org_key, op):
         return error(codec, content_type, 404, f"unknown op {op!r}", result.headers)
     if request.method not in ("GET", "POST"):
         return error(codec, content_type, 405, "use GET or POST", result.headers)
+    if _body_length(request) > settings.HSIM_API_MAX_BYTES:  # before reading it
+        return error(codec, content_type, 413, f"request body exceeds"
+                     f" {settings.HSIM_API_MAX_BYTES} bytes", result.headers)
     if request.method == "GET" and not ops.OPS[op][1] and not _has_body(request):
         return error(codec, content_type, 405, f"{op} has side effects: use POST",
                      result.headers)
@@ -65,6 +69,15 @@ def haystack_op(request, org_key, op):
         return error(codec, content_type, 500, f"internal error ({type(exc).__name__})",
                      result.headers)
     return respond(codec, content_type, answer, 200, result.headers)
+
+
+def _body_length(request):
+    """The declared body length (Django reads no more than it; none: no body). Django's own
+    bound is the largest body any endpoint takes (/bulk/value's), not this API's."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _has_body(request):

@@ -1,5 +1,7 @@
-"""hisRead builds its grid in memory: it is bounded like the REST history (points x intervals
-at most HSIM_HISTORY_MAX_ROWS), refused as an error grid before anything is read."""
+"""Nothing a Haystack request causes is unbounded: hisRead builds its grid in memory, so it is
+bounded like the REST history (points x intervals at most HSIM_HISTORY_MAX_ROWS), and a body
+takes at most HSIM_API_MAX_BYTES like every other endpoint's (413); both refused as error grids
+before anything is read."""
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -61,3 +63,19 @@ def test_a_his_read_within_the_bound_still_answers_its_rows(session, root, build
     grid = his_read(session, root, ids, day)
     assert "err" not in grid.metadata
     assert len(grid) >= 92  # a local day of 15-minute rows (23 to 25 hours)
+
+
+def test_a_request_body_over_the_api_limit_answers_413_with_an_error_grid(session, root,
+                                                                           building):
+    from django.conf import settings
+
+    filler = "x" * (settings.HSIM_API_MAX_BYTES + 1)
+    body = f'ver:"3.0"\nfilter\n"site or dis==\\"{filler}\\""\n'
+    response = session.post(f"{root}/read", data=body.encode(),
+                            headers={"Content-Type": ZINC, "Accept": ZINC})
+    assert response.status_code == 413
+    assert "err" in hszinc.parse(response.text, mode=hszinc.MODE_ZINC).metadata
+    small = session.post(f"{root}/read", data=b'ver:"3.0"\nfilter\n"site"\n',
+                         headers={"Content-Type": ZINC, "Accept": ZINC})
+    assert small.status_code == 200 and "err" not in hszinc.parse(
+        small.text, mode=hszinc.MODE_ZINC).metadata
