@@ -161,6 +161,9 @@ TEMPLATES = {
         Template("airflow", "Discharge Air Flow", "discharge air flow sensor", "cfm", "flow",
                  "airflow"),
         Template("damper", "Damper Position", "discharge damper cmd", "%", "damper", "command"),
+        # Where the damper really is: follows the command unless it is stuck.
+        Template("damper-feedback", "Damper Feedback", "discharge damper sensor", "%",
+                 "damper_fb", "position"),
         Template("reheat-valve", "Reheat Valve", "discharge hot water heat valve cmd", "%",
                  "reheat", "command"),
         Template("discharge-air-temp", "Discharge Air Temp", "discharge air temp sensor", "°F",

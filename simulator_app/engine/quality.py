@@ -50,6 +50,7 @@ PROFILES = {
     "barometric": Profile(0.003, floor=0, decimals=2, sensor=True),
     "co2": Profile(6.0, 0.01, floor=0, lo=0, hi=5000, decimals=0, sensor=True),
     "enthalpy": Profile(0.1, lo=-20, hi=100, decimals=2, sensor=True),
+    "position": Profile(0.3, floor=0, ceiling=100, decimals=1, sensor=True),
     "airflow": Profile(0, 0.015, floor=0, decimals=1, sensor=True),
     "water_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),
     "gas_flow": Profile(0, 0.01, floor=0, decimals=1, sensor=True),

@@ -194,3 +194,21 @@ def test_every_default_fault_shows_in_its_equipment_exactly_from_its_label(fault
         inside = ~before
         assert not np.array_equal(with_fault.values[inside][:, cols],
                                   without.values[inside][:, cols]), label
+
+
+def test_a_stuck_damper_feedback_reads_where_it_stuck_while_the_command_asks_for_more():
+    fault = {"type": "stuck_damper", "equip": "vav-03-south", "start": (2026, 7, 6, 15),
+             "end": (2026, 7, 10), "severity": 0.8, "position_pct": 30}
+    faulty, healthy = pair(_iso(fault), utc(2026, 7, 3), utc(2026, 7, 10))
+    inside = faulty.ts >= onset(fault)
+    running = inside & (faulty("vav-03-south.airflow") > 0)
+    feedback, command = faulty("vav-03-south.damper-feedback"), faulty("vav-03-south.damper")
+    assert np.all(feedback[inside] == 30.0)  # stuck, fan on or off
+    assert command[running].mean() > 60  # the controller winds up, the damper does not move
+    airflow = faulty("vav-03-south.airflow")[running] / 3000
+    assert np.allclose(airflow, 0.30, atol=0.02)  # the airflow agrees with the feedback
+    before = ~inside
+    # Healthy, the feedback is the command (read to 0.1 %, the command to 0.01 %).
+    assert np.allclose(feedback[before], command[before], atol=0.051)
+    assert np.allclose(healthy("vav-03-south.damper-feedback"), healthy("vav-03-south.damper"),
+                       atol=0.051)
