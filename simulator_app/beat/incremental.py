@@ -7,7 +7,9 @@ What upstream DatabaseScheduler does per change and per send, and what this does
 - before every send, compare the whole schedule (13.7 ms at 20,000): here a heap of next-due
   times (due_heap.DueHeap) and, per tick, every entry due now sent in batches;
 - a SELECT and an UPDATE per send, bumping `date_changed`: here one UPDATE per batch of
-  sends (run_state.RunStateWriter), written before the batch is published.
+  sends (run_state.RunStateWriter), written before the batch is published;
+- one send at a time: here a batch goes out over a few broker connections at once
+  (publishing.Publisher).
 
 No double sends: the run state in memory is the truth between writes. When a row is re-read
 (someone saved it, or the overlap window shows it again), the entry keeps the later of its
