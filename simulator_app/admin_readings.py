@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django_celery_beat.models import PeriodicTask
 
-from .engine.faults import FAULT_TARGETS
 from .services import faults_runtime, schedule
+from .services.faults_runtime import FAULT_TARGETS
 from .services.errors import ServiceError
 
 

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from ...engine.faults import FAULT_TARGETS
-from ...storage.history import FUNCTIONS
+from ...services.faults_runtime import FAULT_TARGETS
+from ...services.history import FUNCTIONS
 
 
 class PointSerializer(serializers.Serializer):
