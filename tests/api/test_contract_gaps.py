@@ -23,6 +23,13 @@ def test_reset_refuses_a_clear_data_that_is_not_a_json_boolean(api, simulator, f
     assert not resets(simulator).exists()  # nothing was reset
 
 
+@pytest.mark.parametrize("body", [[], [{"clear_data": True}], "true", 1])
+def test_reset_refuses_a_body_that_is_not_an_object(api, simulator, body):
+    response = api.post(f"/simulator/reset/{simulator.poller_id}", body, format="json")
+    assert_error(response, 400)
+    assert not resets(simulator).exists()
+
+
 @pytest.mark.parametrize("flag", ["yes", "1", "True", "on", ""])
 def test_reset_refuses_a_query_clear_data_other_than_true_or_false(api, simulator, flag):
     response = api.post(f"/simulator/reset/{simulator.poller_id}?clear_data={flag}")

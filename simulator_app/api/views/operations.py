@@ -106,7 +106,7 @@ def reset(request, simulator):
     from_query = ResetQuerySerializer(data=query(request))
     from_query.is_valid(raise_exception=True)
     clear_data = from_query.validated_data.get("clear_data") == "true"
-    if request.data:
+    if request.data or not isinstance(request.data, dict):  # `[]` is a body, and a bad one
         from_body = ResetSerializer(data=request.data)
         from_body.is_valid(raise_exception=True)
         clear_data = from_body.validated_data["clear_data"]
