@@ -3,18 +3,11 @@ when its primary value database goes down, and - with nobody touching it - the r
 on beat's schedule resumes it once the database is back, and it generates again."""
 
 import json
-import os
 import secrets
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
-import redis
-from django.db import connection
 from django.test import override_settings
 from psycopg import sql
 
@@ -25,9 +18,8 @@ from simulator_app.services.simulators import create_simulator
 
 from ..conftest import postgres_admin_url
 from ..netfakes import TcpProxy
+from .workers import start_worker_with_beat, stop, wait_for, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("HSIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SMALL = {"site": {"name": "Annex", "floors": 1},
          "equipment": {"ahu_count": 1, "zone_orientations": ["north"],
                        "chillers": {"count": 1}, "boilers": {"count": 1}}}
@@ -49,36 +41,12 @@ def primary():
 @pytest.fixture
 def worker(tmp_path, primary):
     _, databases = primary
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    db = connection.settings_dict
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hsim_project.settings",
-               DATABASE_URL=f"postgresql://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}"
-                            f":{db['PORT'] or 5432}/{db['NAME']}",
-               CELERY_BROKER_URL=REDIS_URL, SECRET_KEY=secrets.token_urlsafe(48),
-               HSIM_VALUE_DATABASES=json.dumps(databases), HSIM_VALUE_DB_CONNECT_TIMEOUT="2",
-               HSIM_AUTO_RESUME_BACKOFF_SECONDS="1", HSIM_RECOVERY_PROBE_SECONDS="3")
-    log_path = tmp_path / "worker.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hsim_project", "worker", "-B", "--loglevel=INFO",
-         "--concurrency=1", "-s", str(tmp_path / "beat-schedule")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = worker_env(SECRET_KEY=secrets.token_urlsafe(48),
+                     HSIM_VALUE_DATABASES=json.dumps(databases), HSIM_VALUE_DB_CONNECT_TIMEOUT="2",
+                     HSIM_AUTO_RESUME_BACKOFF_SECONDS="1", HSIM_RECOVERY_PROBE_SECONDS="3")
+    process, log_path = start_worker_with_beat(tmp_path, env, "--concurrency=1")
     yield process, log_path
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
-def wait_for(predicate, timeout, what, log_path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(1)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log_path.read_text()[-5000:]}")
+    stop(process)
 
 
 @pytest.mark.django_db(transaction=True)

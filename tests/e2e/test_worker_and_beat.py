@@ -1,14 +1,6 @@
 """A real Celery worker with its beat, on Redis and PostgreSQL, running two simulators."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-import redis
-from django.db import connection
 
 from simulator_app.models import SimulatorState
 from simulator_app.services import lifecycle
@@ -16,43 +8,15 @@ from simulator_app.services.orgs import create_org
 from simulator_app.services.simulators import create_simulator
 
 from ..services.conftest import stored_rows
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("HSIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def worker_env():
-    db = connection.settings_dict
-    url = f"postgresql://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return dict(os.environ, DATABASE_URL=url, CELERY_BROKER_URL=REDIS_URL,
-                DJANGO_SETTINGS_MODULE="hsim_project.settings")
+from .workers import start_worker_with_beat, stop, wait_for, worker_env
+from .workers import REDIS_URL, ROOT  # noqa: F401 (test_sharded_workers imports them here)
 
 
 @pytest.fixture
 def worker(tmp_path):
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hsim_project", "worker", "-B", "-E",
-         "--loglevel=INFO", "--concurrency=2", "-s", str(tmp_path / "beat-schedule")],
-        cwd=ROOT, env=worker_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    yield process, tmp_path / "worker.log"
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
-def wait_for(predicate, timeout, what, log):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(1)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text()[-4000:]}")
+    process, log_path = start_worker_with_beat(tmp_path, worker_env(), "-E", "--concurrency=2")
+    yield process, log_path
+    stop(process)
 
 
 @pytest.mark.django_db(transaction=True)
