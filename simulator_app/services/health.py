@@ -5,6 +5,8 @@ authentication for any URL containing "/health". Here every check runs for real 
 timeouts) and the API decides access like for any other endpoint.
 """
 
+import logging
+
 from django.db import connection
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from .simulator_config import spec_of
 from .value_databases import multi_writer
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
+log = logging.getLogger(__name__)
 STALE_AFTER_INTERVALS = 2
 BROKER_TIMEOUT_SECONDS = 3
 
@@ -176,3 +179,32 @@ def simulator_health(simulator, now=None):
 def liveness():
     """The web process is up and its database answers (docker-compose's healthcheck)."""
     return check_database()
+
+
+def without_error_text(report, simulator):
+    """The report with each database's or broker's own error text cut to its class name.
+
+    That text can carry hosts, ports, users, SQL and values; the org's members see which
+    database failed (its key) and how (the class), the server log keeps the words (logged
+    here), staff see them in full."""
+    raw = {}
+    checks = dict(report["checks"])
+    for name in ("database", "broker"):
+        if checks[name].get("error"):
+            checks[name] = {**checks[name], "error": short_error(checks[name]["error"], raw)}
+    checks["value_databases"] = [
+        {**db, "last_error": short_error(db["last_error"], raw)} if db.get("last_error")
+        else db for db in checks["value_databases"]]
+    if not raw:
+        return report
+    log.warning("simulator %s health: %s", simulator.poller_id, "; ".join(raw))
+    reasons = list(report["reasons"])
+    for text, short in raw.items():
+        reasons = [reason.replace(text, short) for reason in reasons]
+    return {**report, "checks": checks, "reasons": reasons}
+
+
+def short_error(text, raw):
+    short = text.split(":", 1)[0].strip() + " (details in the server log)"
+    raw[text] = short
+    return short

@@ -22,7 +22,7 @@ def health(client, simulator, databases):
 
 
 def test_a_member_sees_which_database_failed_but_not_its_error_text(api, simulator, caplog):
-    with caplog.at_level(logging.WARNING, logger="simulator_app.api.views.operations"):
+    with caplog.at_level(logging.WARNING, logger="simulator_app.services.health"):
         response = health(api, simulator, BROKEN_PRIMARY)
     assert response.status_code == 503
     text = response.content.decode()

@@ -1,8 +1,6 @@
 """What each simulator endpoint does, shared by the seed paths (/simulator/<op>/{id}) and the
 router's actions (/api/simulators/{id}/<op>/): parse, call one service, shape the answer."""
 
-import logging
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -23,7 +21,6 @@ from ..serializers.simulators import (
     StateSerializer, StateUpdateSerializer,
 )
 
-log = logging.getLogger(__name__)
 RESET_WAIT_SECONDS = 5  # a tick in flight usually ends well within this; else 409, retry
 
 
@@ -132,37 +129,8 @@ def get_health(request, simulator):
     report = health.simulator_health(simulator)
     code = 503 if report["status"] == health.UNHEALTHY else 200
     if not access.is_staff(request.user):
-        report = without_error_text(report, simulator)
+        report = health.without_error_text(report, simulator)
     return Response(HealthSerializer(report).data, status=code)
-
-
-def without_error_text(report, simulator):
-    """The report with each database's or broker's own error text cut to its class name.
-
-    That text can carry hosts, ports, users, SQL and values; the org's members see which
-    database failed (its key) and how (the class), the server log keeps the words (logged
-    here), staff see them in full."""
-    raw = {}
-    checks = dict(report["checks"])
-    for name in ("database", "broker"):
-        if checks[name].get("error"):
-            checks[name] = {**checks[name], "error": short_error(checks[name]["error"], raw)}
-    checks["value_databases"] = [
-        {**db, "last_error": short_error(db["last_error"], raw)} if db.get("last_error")
-        else db for db in checks["value_databases"]]
-    if not raw:
-        return report
-    log.warning("simulator %s health: %s", simulator.poller_id, "; ".join(raw))
-    reasons = list(report["reasons"])
-    for text, short in raw.items():
-        reasons = [reason.replace(text, short) for reason in reasons]
-    return {**report, "checks": checks, "reasons": reasons}
-
-
-def short_error(text, raw):
-    short = text.split(":", 1)[0].strip() + " (details in the server log)"
-    raw[text] = short
-    return short
 
 
 def get_metrics(request, simulator):
