@@ -5,6 +5,7 @@ answers, the URLs and the login are printed again, so they are the last thing on
 Ctrl-C (or SIGTERM) asks each process to stop the way its own Ctrl-C would and waits for it.
 """
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -57,6 +58,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, flower_port, history_days, setup_only, **options):
         check_flags(port, flower_port, history_days)  # before anything is created
+        if not setup_only:
+            # Held until this process exits: a second run would start a second beat (every
+            # send twice) and a second worker on the same database and broker folders.
+            self.instance_lock = hold_instance_lock(settings.VAR_DIR)
         try:
             self.run(host, port, flower_port, history_days, setup_only)
         except KeyboardInterrupt:  # Ctrl-C during the set-up: nothing runs yet
@@ -241,6 +246,27 @@ def check_flags(port, flower_port, history_days):
     if not 0 <= history_days <= most:
         raise CommandError(f"--history-days: must be from 0 to {most} (the history horizon,"
                            " HSIM_HISTORY_HORIZON_DAYS, less a day)", returncode=2)
+
+
+def hold_instance_lock(var_dir):
+    """An exclusive lock on VAR_DIR/hsim_run.lock, or exit 2 naming the run that holds it.
+    flock: the kernel drops it when this process ends, however it ends (no stale lock)."""
+    os.makedirs(var_dir, exist_ok=True)
+    handle = open(os.path.join(var_dir, "hsim_run.lock"), "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise CommandError(
+            f"another hsim run (pid {holder}) is using {var_dir}: stop it first (Ctrl-C), or"
+            " give this one its own HSIM_VAR_DIR", returncode=2) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def answers(url):
