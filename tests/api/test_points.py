@@ -62,7 +62,9 @@ def test_pages_by_limit_and_offset(api, filled):
     first, second = points(api, filled, limit=10), points(api, filled, limit=10, offset=10)
     assert first["count"] == len(everything)
     assert [p["key"] for p in first["results"] + second["results"]] == everything[:20]
-    assert len(points(api, filled, limit=5000)["results"]) == len(everything)  # capped at 1000
+    assert len(points(api, filled, limit=1000)["results"]) == len(everything)
+    too_many = api.get(f"/simulator/points/{filled.poller_id}", {"limit": 5000})
+    assert too_many.status_code == 400 and "limit" in too_many.json()["errors"]
 
 
 def test_equipment_counts_its_points(api, filled):

@@ -10,13 +10,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import renderers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from ...services import faults_runtime, history, labels, points
 from ...services.errors import ServiceError
 from ...services.history import iso_us
 from ...services.intervals import to_epoch
+from ..pagination import LimitOffsetPage
 from ..schema import CONTROL, READ, errors
 from ..serializers.readings import (
     AnomaliesSerializer, EquipSerializer, FaultEpisodeSerializer, FaultRequestSerializer,
@@ -28,42 +28,12 @@ from .simulators import ControlView, SimulatorView
 TAGS = ["simulator (reading)"]
 
 
-class PointPagination(LimitOffsetPagination):
-    """limit/offset, refused (400) when not whole numbers rather than silently defaulted."""
+class PointPagination(LimitOffsetPage):
+    """The lists' limit/offset rules (a bad or too large limit is a 400), with a page that
+    holds a building: ~500 points, 1000 at most."""
 
-    default_limit = 1000  # a building has ~500 points: one page by default
     max_limit = 1000
-
-    def number(self, request, name, default, minimum):
-        values = request.query_params.getlist(name)
-        if not values:
-            return default
-        try:
-            if len(values) > 1:
-                raise ValueError
-            value = int(values[0])
-            if value < minimum:
-                raise ValueError
-        except ValueError:
-            raise ValidationError({name: [f"a whole number >= {minimum}, given once"]}) from None
-        return value
-
-    def get_limit(self, request):
-        return min(self.number(request, self.limit_query_param, self.default_limit, 1),
-                   self.max_limit)
-
-    def get_offset(self, request):
-        return self.number(request, self.offset_query_param, 0, 0)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        bounds = {self.limit_query_param: (1, self.max_limit), self.offset_query_param: (0, None)}
-        for parameter in parameters:
-            low, high = bounds[parameter["name"]]
-            parameter["schema"]["minimum"] = low
-            if high is not None:
-                parameter["schema"]["maximum"] = high
-        return parameters
+    default_limit = 1000
 
 
 class CSVRenderer(renderers.BaseRenderer):
