@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..models import SimulatorState
 from ..models.state import RUNNING
-from . import backfill, lifecycle
+from . import backfill, lifecycle, provisioning
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .orgs import get_or_create_org
 from .simulator_config import spec_of
@@ -37,6 +37,10 @@ def ensure_demo_org():
 def ensure_demo_simulator(org, history_days=7, on_chunk=None):
     """The default building, with `history_days` of history the first time, and running."""
     simulator, _ = find_or_create_simulator(org, DEMO_SIMULATOR_NAME)
+    # A newer engine may give the same spec more points than the entities provisioned by the
+    # version that made it (`git pull`, then `./hsim run`): its first tick would stop in
+    # error ("no entity for N point(s)"). Provisioning is idempotent: only the new ones.
+    provisioning.provision(simulator, spec_of(simulator))
     state = lifecycle.state_of(simulator)
     if state.last_run_timestamp is None and history_days:
         step = spec_of(simulator).interval_minutes * 60
