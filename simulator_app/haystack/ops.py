@@ -4,6 +4,7 @@ An OpError becomes an error grid (HTTP 200, as the spec's error grids are); noth
 writes project data: the API reads the simulated building and only keeps watch state.
 """
 
+import re
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -130,7 +131,14 @@ def read(context, grid):
     return records_grid(filtered(context.org, text, limit))
 
 
+# rusty-haystack reads a comparison whose value is missing at the end (`site ==`) as a
+# comparison with Null, matching nothing, where the filter grammar has no such thing.
+_DANGLING_COMPARISON = re.compile(r"(==|!=|<=|>=|<|>)\s*$")
+
+
 def filtered(org, text, limit=None):
+    if _DANGLING_COMPARISON.search(text):
+        raise OpError(f"bad filter {text!r}: a comparison needs a value after its operator")
     records = entities.load(org)
     graph = hs.EntityGraph()
     for record in records.values():
