@@ -45,15 +45,21 @@ class Command(BaseCommand):
         parser.add_argument("--state-in", help="engine state JSON to continue from")
         parser.add_argument("--state-out", help="write the engine state after `end` here")
         parser.add_argument("--labels", action="store_true", help="write fault labels instead")
+        parser.add_argument("--anomalies", action="store_true",
+                            help="with --labels: the data-quality anomalies too (drift, stale,"
+                            " dropout, outage), as the labels API's ?anomalies=true")
 
     @quiet_on_closed_pipe
     def handle(self, *args, config=None, start, end, seed=None, state_in=None, state_out=None,
-               labels=False, **options):
+               labels=False, anomalies=False, **options):
+        if anomalies and not labels:
+            raise CommandError("--anomalies goes with --labels", returncode=2)
         spec = load_spec(config, seed)
         start, end = time_argument("start", start), time_argument("end", end)
         try:
             if labels:
-                return self.write_labels(engine.labels(spec, start, end))
+                # Faults only unless asked, as the labels API answers by default.
+                return self.write_labels(engine.labels(spec, start, end, anomalies=anomalies))
             t0, t1 = window(start, end, spec.interval_seconds)
             state = read_state(state_in) or engine.initial_state(spec)
             self.stdout.write("ts,point,value_n,value_b,value_s,status")
