@@ -42,17 +42,19 @@ class ChangeFeed:
         self.newest = None
         self._scan()
 
-    def moved(self):
+    def poll(self):
+        """(changed rows, removed ids) since the last look; ([], []) when nothing moved.
+
+        The change row is remembered only once the rows are read: a poll the database fails
+        halfway is done again."""
         token = PeriodicTasks.last_change()
         if token == self.token:
-            return False
-        self.token = token
-        return True
-
-    def poll(self):
-        """(changed rows, removed ids) since the last look; ([], []) when nothing moved."""
-        if not self.moved():
             return [], []
+        changed, removed = self._changes()
+        self.token = token
+        return changed, removed
+
+    def _changes(self):
         self.polls += 1
         rows = PeriodicTask.objects.all()
         if self.newest is not None:

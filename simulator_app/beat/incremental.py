@@ -170,7 +170,12 @@ class IncrementalScheduling:
             self._apply_changes(*self.feed.reconcile())
         if monotonic >= self._next_poll:
             self._next_poll = monotonic + self.poll_seconds
-            self._apply_changes(*self.feed.poll())
+            try:
+                self._apply_changes(*self.feed.poll())
+            except self.database_errors as exc:
+                # Sends go on from the schedule in memory (as upstream's do); polled again
+                # in a moment.
+                self._database_down(exc, "change poll")
         began = time.monotonic()
         while self._send_due():
             if time.monotonic() - began >= self.send_budget_seconds:
