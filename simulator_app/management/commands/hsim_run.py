@@ -146,6 +146,8 @@ class Command(BaseCommand):
         if host not in ("127.0.0.1", "localhost", "::1") and "FLOWER_BASIC_AUTH" not in env:
             # Flower answers beyond this machine only behind a login: the admin's.
             env["FLOWER_BASIC_AUTH"] = f"{ADMIN_USERNAME}:{ADMIN_PASSWORD}"
+        if "ALLOWED_HOSTS" not in env:
+            env["ALLOWED_HOSTS"] = ",".join(allowed_hosts(host, settings.ALLOWED_HOSTS))
         env["PYTHONUNBUFFERED"] = "1"  # lines as they happen, not when a buffer fills
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", "--insecure", f"{host}:{port}"],
@@ -246,6 +248,21 @@ def check_flags(port, flower_port, history_days):
     if not 0 <= history_days <= most:
         raise CommandError(f"--history-days: must be from 0 to {most} (the history horizon,"
                            " HSIM_HISTORY_HORIZON_DAYS, less a day)", returncode=2)
+
+
+def allowed_hosts(host, defaults):
+    """The names the web server answers to when listening on `host`: Django refuses (400)
+    a Host it does not list, so `--host 0.0.0.0` reached by the machine's name or address
+    would answer nothing but 400. A wildcard address answers any name; ALLOWED_HOSTS in the
+    environment overrides this."""
+    if host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    names = list(defaults)
+    bare = host.strip("[]")
+    for name in (bare, f"[{bare}]" if ":" in bare else None):
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def hold_instance_lock(var_dir):
