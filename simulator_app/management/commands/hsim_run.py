@@ -79,8 +79,11 @@ class Command(BaseCommand):
         banner = self.banner(simulator, org.key, host, port, flower_port)
         self.output = threading.RLock()
         self.ready_lines = {name: set() for name in READY_LINES}
-        # SIGTERM (`kill`) stops everything too, the same way as Ctrl-C.
+        # SIGTERM (`kill`) stops everything too, the same way as Ctrl-C. SIGINT explicitly:
+        # started in the background by a script (`./hsim run &`), it inherits SIGINT ignored,
+        # and Python then keeps ignoring it, so `kill -INT` would do nothing.
         signal.signal(signal.SIGTERM, self.interrupt)
+        signal.signal(signal.SIGINT, self.interrupt)
         processes, dead = {}, []
         try:
             self.say(banner + "  starting web, worker (with beat) and Flower...\n")
