@@ -7,10 +7,10 @@ worker reads (deleted afterwards); the sends are counted from the scheduler's se
 """
 
 import json
-from collections import Counter
 import os
 import time
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
