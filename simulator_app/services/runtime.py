@@ -11,7 +11,8 @@ from .. import engine
 from ..models import Org, Simulator, SimulatorEntity, SimulatorState
 from ..models.state import ERROR
 from ..storage import PrimaryDatabaseError, ValueRows
-from . import schedule
+from . import provisioning, schedule
+from .activity import log_event
 from .simulator_config import spec_of_config
 from .value_databases import shared_writer
 
@@ -156,5 +157,20 @@ def load(simulator_id):
         org=simulator.org,
         spec=spec,
         state=state,
-        entity_ids=entity_ids_for(simulator, points),
+        entity_ids=entity_ids_or_provision(simulator, spec, points),
     )
+
+
+def entity_ids_or_provision(simulator, spec, points):
+    """The points' entity ids; points the catalogue gained since the simulator was provisioned
+    (an hsim upgrade whose engine adds points) are provisioned first, once, and logged:
+    otherwise every simulator made by an older version would stop in error after an upgrade."""
+    try:
+        return entity_ids_for(simulator, points)
+    except LookupError as exc:
+        result = provisioning.provision(simulator, spec)
+        log_event(simulator.poller_id, "config_change",
+                  f"Provisioned {result['added']} point(s) or entities the catalogue gained "
+                  f"since this simulator was provisioned ({exc})",
+                  reason="catalogue_upgrade", **result)
+    return entity_ids_for(simulator, points)
