@@ -91,18 +91,7 @@ def _postgres(db, org_key, retention_days, compress_after_days, cutoff, batch_ro
     statement = sql.SQL(
         "DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE ts < %s LIMIT %s)"
     ).format(t=table)
-    deleted = batches = 0
-    complete = False
-    while batches < max_batches:
-        count = db.run_in_transaction(
-            lambda conn: conn.execute(statement, (cutoff, batch_rows)).rowcount)
-        batches += 1
-        deleted += count
-        if count < batch_rows:
-            complete = True
-            break
-    return _outcome(db, org_key, "batched_delete", cutoff, deleted=deleted, batches=batches,
-                    complete=complete)
+    return _delete_in_batches(db, org_key, cutoff, statement, cutoff, batch_rows, max_batches)
 
 
 def _is_hypertable(conn, values):
@@ -167,11 +156,18 @@ def _sqlite(db, org_key, cutoff, batch_rows, max_batches):
     text = str(sqlite_ts_text(to_epoch_us(cutoff.replace(tzinfo=timezone.utc))))
     statement = (f'DELETE FROM "{values}" WHERE rowid IN (SELECT rowid FROM "{values}"'
                  " WHERE ts < ? LIMIT ?)")
+    return _delete_in_batches(db, org_key, cutoff, statement, text, batch_rows, max_batches)
+
+
+def _delete_in_batches(db, org_key, cutoff, statement, bound, batch_rows, max_batches):
+    """Run `statement` (delete at most `batch_rows` rows older than `bound`) one transaction
+    at a time until a batch comes back short or `max_batches` ran: a backlog larger than that
+    waits for the next run rather than holding locks for long."""
     deleted = batches = 0
     complete = False
     while batches < max_batches:
         count = db.run_in_transaction(
-            lambda conn: conn.execute(statement, (text, batch_rows)).rowcount)
+            lambda conn: conn.execute(statement, (bound, batch_rows)).rowcount)
         batches += 1
         deleted += count
         if count < batch_rows:
