@@ -171,17 +171,9 @@ def _sqlite_raw(db, org_key, entity_ids, start_us, end_us, chunk_rows):
         f'SELECT p.key, v.ts, v.value_n, v.value_b, v.value_s, v.status FROM json_each(?) p '
         f'JOIN "{values}" v ON v.entity_id = p.value WHERE v.ts >= ? AND v.ts < ? '
         f"ORDER BY p.key, v.ts")
-    cursor = db.connection().execute(query, [_sqlite_ids(entity_ids),
-                                             *_sqlite_bounds(start_us, end_us)])
-    try:
-        while True:
-            chunk = cursor.fetchmany(chunk_rows)
-            if not chunk:
-                return
-            yield [(i, to_epoch_us(ts), None if n is None else float(n),
-                    None if b is None else bool(b), s, st) for i, ts, n, b, s, st in chunk]
-    finally:
-        cursor.close()
+    for chunk in _sqlite_chunks(db, query, entity_ids, start_us, end_us, chunk_rows):
+        yield [(i, to_epoch_us(ts), None if n is None else float(n),
+                None if b is None else bool(b), s, st) for i, ts, n, b, s, st in chunk]
 
 
 def _sqlite_rollup(db, org_key, entity_ids, start_us, end_us, step, fn, chunk_rows):
@@ -197,6 +189,14 @@ def _sqlite_rollup(db, org_key, entity_ids, start_us, end_us, step, fn, chunk_ro
         f"SELECT p.key, {bucket} AS bucket, {select} FROM json_each(?) p "
         f'JOIN "{values}" v ON v.entity_id = p.value WHERE v.ts >= ? AND v.ts < ? '
         f"GROUP BY p.key, bucket ORDER BY p.key, bucket")
+    for chunk in _sqlite_chunks(db, query, entity_ids, start_us, end_us, chunk_rows):
+        yield [(i, int(b) * 1_000_000, None if v is None else float(v), None, None, st)
+               for i, b, _last, v, st in chunk]
+
+
+def _sqlite_chunks(db, query, entity_ids, start_us, end_us, chunk_rows):
+    """Rows of `query` (entity ids as JSON, then the window's bounds) `chunk_rows` at a time,
+    fetched lazily: a year of every point never sits in memory."""
     cursor = db.connection().execute(query, [_sqlite_ids(entity_ids),
                                              *_sqlite_bounds(start_us, end_us)])
     try:
@@ -204,7 +204,6 @@ def _sqlite_rollup(db, org_key, entity_ids, start_us, end_us, step, fn, chunk_ro
             chunk = cursor.fetchmany(chunk_rows)
             if not chunk:
                 return
-            yield [(i, int(b) * 1_000_000, None if v is None else float(v), None, None, st)
-                   for i, b, _last, v, st in chunk]
+            yield chunk
     finally:
         cursor.close()
