@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .engine.presets import PRESETS
 from .models import Fleet
 from .services import fleets
 from .services.errors import ServiceError
@@ -12,7 +11,7 @@ from .services.queue import enqueue_fleet
 
 
 class FleetForm(forms.ModelForm):
-    presets = forms.MultipleChoiceField(choices=[(p, p) for p in sorted(PRESETS)],
+    presets = forms.MultipleChoiceField(choices=[(p, p) for p in fleets.PRESET_NAMES],
                                         required=False, help_text="climates to draw from")
 
     class Meta:

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from ..engine import SpecError
 from ..engine.fleet import MAX_FLEET, variants
+from ..engine.presets import names as preset_names
 from ..models import Fleet, FleetMember, Simulator, SimulatorState
 from ..models.pollers import SIMULATOR
 from ..models.state import RUNNING, STOPPED
@@ -21,6 +22,9 @@ from . import bulk_provisioning, lifecycle, simulators
 from .errors import ServiceError, TransitionError
 from .pollers import allocate_poller_ids
 from .simulator_config import config_text, parse_building
+
+# Climates a fleet's buildings are drawn from: city normals and the packaged weather files.
+PRESET_NAMES = preset_names()
 
 
 def max_fleet_size():

@@ -153,3 +153,8 @@ def test_the_fleet_command_creates_grows_and_stops_a_fleet(org, capsys):
     assert caught.value.returncode == 2 and "another definition" in str(caught.value)
     with pytest.raises(CommandError):
         call_command("hsim_fleet", "stop", "--org", org.key, "--name", "Nope")
+
+
+def test_a_fleet_can_draw_its_weather_from_the_packaged_typical_years():
+    zones = {parse_spec(v).weather.preset for v in variants({}, 2, 12, presets=["greensboro"])}
+    assert zones == {"greensboro"}

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ...engine.presets import PRESETS
+from ...services.fleets import PRESET_NAMES
 from .common import INT4_MAX, interval_field
 
 
@@ -13,8 +13,8 @@ class FleetCreateSerializer(serializers.Serializer):
     seed = serializers.IntegerField(min_value=0, max_value=2**62 - 1, default=0)
     template = serializers.DictField(required=False, default=dict,
                                      help_text="building spec the buildings vary from")
-    presets = serializers.ListField(child=serializers.ChoiceField(choices=sorted(PRESETS)),
-                                    required=False, default=list, max_length=len(PRESETS))
+    presets = serializers.ListField(child=serializers.ChoiceField(choices=PRESET_NAMES),
+                                    required=False, default=list, max_length=len(PRESET_NAMES))
     interval_minutes = interval_field(required=False)
     start = serializers.BooleanField(default=False, help_text="start each building once made")
 

@@ -8,7 +8,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ...engine.presets import PRESETS
 from ...models import Fleet, Org
 from ...services import fleets
 from ...services.config_files import load_config_file
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--template", help="create: template building spec (JSON/YAML)")
         parser.add_argument("--interval", type=int, help="create: interval in minutes")
         # extend + nargs: `--preset a b` and `--preset a --preset b` alike (README's form).
-        parser.add_argument("--preset", action="extend", nargs="+", choices=sorted(PRESETS),
+        parser.add_argument("--preset", action="extend", nargs="+", choices=fleets.PRESET_NAMES,
                             help="create: climate presets to draw from (default all)")
         parser.add_argument("--start", action="store_true", help="create: start every building")
         parser.add_argument("--batch", type=int, default=50,
