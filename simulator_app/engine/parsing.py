@@ -75,6 +75,12 @@ def parse_spec(data):
         spec = Spec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_field_errors(exc)) from None
+    named = "ahu_count" in (data.get("equipment") or {})
+    if not named and spec.equipment.ahu_count > spec.site.floors:
+        # The default 4 AHUs need 4 floors: a smaller building that names no AHU count gets
+        # one AHU per floor instead of a refusal (an explicit count is still checked).
+        equipment = spec.equipment.model_copy(update={"ahu_count": spec.site.floors})
+        spec = spec.model_copy(update={"equipment": equipment})
     if "faults" not in data:
         # The default scenarios target the default layout: keep those that still apply.
         types = Layout.of(spec).equip_types
