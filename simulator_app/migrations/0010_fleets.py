@@ -1,4 +1,5 @@
-"""Fleets: a template spec and a seed that many simulators are made from (issue 13)."""
+"""Fleets (a template spec and a seed that many simulators are made from) and per-org storage
+policies (retention and compression of the value tables): issue 13."""
 
 import django.core.validators
 import django.db.models.deletion
