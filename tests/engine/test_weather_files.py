@@ -27,9 +27,12 @@ def read_tmy3(path=TMY3):
 
 @pytest.fixture
 def weather_dir(tmp_path):
+    # Restore what was configured before (under Django: the HSIM_WEATHER_DIR setting), not
+    # None, or later tests that set the setting find weather files switched off.
+    previous = weather_files._DIRECTORY["path"]
     weather_files.configure(tmp_path)
     yield tmp_path
-    weather_files.configure(None)
+    weather_files.configure(previous)
 
 
 def write_epw(path, data, meta):
