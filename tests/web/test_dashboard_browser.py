@@ -55,7 +55,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def require_chromium():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium"
-                    " (apt-get update && apt-get install -y chromium; .ci/run does this)",
+                    " (apt-get update && apt-get install -y chromium; ./hsim test does this as root)",
                     pytrace=False)
 
 
