@@ -36,22 +36,31 @@ def embedded_env(var_dir):
     return env
 
 
+def start_hsim_run(var_dir, log, web, flower, **popen):
+    """`hsim_run` on the embedded default in `var_dir`, its output to `log`."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "hsim_run", "--port", str(web), "--flower-port",
+         str(flower), "--history-days", "0"],
+        cwd=ROOT, env=embedded_env(var_dir), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True, **popen,
+    )
+
+
+def wait_until_ready(process, log_path, seconds=180):
+    deadline = time.monotonic() + seconds
+    while READY not in log_path.read_text():
+        assert process.poll() is None, log_path.read_text()[-3000:]
+        assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+        time.sleep(0.5)
+
+
 def test_hsim_run_prefixes_every_process_says_when_all_answer_and_stops_cleanly(tmp_path):
     web, flower = free_port(), free_port()
     log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "hsim_run", "--port", str(web), "--flower-port",
-             str(flower), "--history-days", "0"],
-            cwd=ROOT, env=embedded_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_hsim_run(tmp_path, log, web, flower)
         try:
-            deadline = time.monotonic() + 180
-            while READY not in log_path.read_text():
-                assert process.poll() is None, log_path.read_text()[-3000:]
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.5)
+            wait_until_ready(process, log_path)
             # Announced only once every process answered: they still do.
             assert get(f"http://127.0.0.1:{web}/healthz") == 200
             assert get(f"http://127.0.0.1:{flower}/") == 200

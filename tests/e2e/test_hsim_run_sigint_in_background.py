@@ -3,30 +3,20 @@ shell does to background jobs): a SIGINT still stops it and everything it starte
 
 import signal
 import subprocess
-import sys
-import time
 
 from .test_embedded_run import free_port, get
-from .test_embedded_run_console import READY, ROOT, embedded_env
+from .test_embedded_run_console import start_hsim_run, wait_until_ready
 
 
 def test_a_sigint_stops_a_run_started_with_sigint_ignored(tmp_path):
     web, flower = free_port(), free_port()
     log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "hsim_run", "--port", str(web), "--flower-port",
-             str(flower), "--history-days", "0"],
-            cwd=ROOT, env=embedded_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        )
+        process = start_hsim_run(
+            tmp_path, log, web, flower,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         try:
-            deadline = time.monotonic() + 180
-            while READY not in log_path.read_text():
-                assert process.poll() is None, log_path.read_text()[-3000:]
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.5)
+            wait_until_ready(process, log_path)
         finally:
             process.send_signal(signal.SIGINT)
             try:
