@@ -347,6 +347,11 @@ HSIM_HISTORY_MAX_ROWS = int(os.environ.get("HSIM_HISTORY_MAX_ROWS", "2000000"))
 # HSIM_METRICS_PUBLIC=true serves it to anyone (a scraper on a private network).
 HSIM_METRICS_TOKEN = os.environ.get("HSIM_METRICS_TOKEN", "")
 HSIM_METRICS_PUBLIC = os.environ.get("HSIM_METRICS_PUBLIC", "false").lower() in ("1", "true", "yes")
+# Its activity-log counters are kept incrementally (services/metrics_counters.py): a scrape
+# reads at most this many log rows newer than the checkpoint, and the checkpoint only moves
+# over rows older than the settle time (a transaction still open can commit lower ids).
+HSIM_METRICS_SCAN_ROWS = int(os.environ.get("HSIM_METRICS_SCAN_ROWS", "200000"))
+HSIM_METRICS_SETTLE_SECONDS = int(os.environ.get("HSIM_METRICS_SETTLE_SECONDS", "600"))
 # Every other JSON endpoint takes at most this much (Django's own default, 2.5 MiB).
 HSIM_API_MAX_BYTES = int(os.environ.get("HSIM_API_MAX_BYTES", str(2_621_440)))
 # Django refuses larger bodies before any view runs: let the largest documented one through,

@@ -6,55 +6,25 @@ value-database sync state) instead of keeping in-process counters that each proc
 only know a part of. A scrape costs a fixed number of grouped queries plus one status read
 per org (over one primary connection), whatever the number of simulators.
 
-Counters count since the activity log began (a reset does not rewind them; deleted log rows
-would, which Prometheus reads as a counter reset).
+Counters count since the activity log began (a reset does not rewind them). They are kept
+incrementally (services.metrics_counters): a scrape reads only the log rows added since the
+last one, by id range and at most HSIM_METRICS_SCAN_ROWS of them.
 """
 
-from django.db.models import BigIntegerField, Count, FloatField, Q, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Sum
 from django.utils import timezone
 from prometheus_client.core import (
     CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily,
 )
 from prometheus_client.registry import CollectorRegistry
 
-from ..models import ActivityLog, BackfillJob, Simulator, SimulatorState
+from ..models import BackfillJob, Simulator, SimulatorState
 from ..models.state import STATUS_CHOICES
 from .health import value_database_status
 from .value_databases import multi_writer
-from .metrics import RUN_EVENTS
+from .metrics_counters import DURATION_BUCKETS, log_figures
 
-# Tick durations in seconds (a default-building tick takes ~0.07 s; a catch-up several).
-DURATION_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 SIM_LABELS = ["simulator", "org", "name"]
-
-
-def _duration_ms():
-    return Cast(KT("details__duration_ms"), FloatField())
-
-
-def _int(key):
-    return Sum(Cast(KT(f"details__{key}"), BigIntegerField()))
-
-
-def tick_figures():
-    """{simulator_id: {runs, rows, intervals, duration_sum_ms, buckets: [cumulative]}}."""
-    bucket_counts = {f"le{i}": Count("id", filter=Q(duration_ms__lte=b * 1000))
-                     for i, b in enumerate(DURATION_BUCKETS)}
-    rows = (ActivityLog.objects
-            .filter(event_type__in=RUN_EVENTS, details__has_key="duration_ms")
-            .exclude(details__has_key="backfill_job")
-            .annotate(duration_ms=_duration_ms())
-            .values("simulator_id")
-            .annotate(runs=Count("id"), rows=_int("rows"), intervals=_int("intervals"),
-                      duration_sum=Sum("duration_ms"), **bucket_counts))
-    return {r["simulator_id"]: r for r in rows}
-
-
-def error_counts():
-    return dict(ActivityLog.objects.filter(event_type="error").values("simulator_id")
-                .annotate(n=Count("id")).values_list("simulator_id", "n"))
 
 
 class SimulatorCollector:
@@ -63,7 +33,7 @@ class SimulatorCollector:
         simulators = list(Simulator.objects.select_related("org").filter(status="active"))
         states = {s.simulator_id: s for s in SimulatorState.objects.filter(
             simulator_id__in=[s.poller_id for s in simulators])}
-        ticks, errors = tick_figures(), error_counts()
+        ticks = log_figures(now)
 
         def family(cls, name, doc, extra=(), **kw):
             return cls(name, doc, labels=SIM_LABELS + list(extra), **kw)
@@ -92,7 +62,7 @@ class SimulatorCollector:
                        for i, b in enumerate(DURATION_BUCKETS)]
             duration.add_metric(labels, buckets + [("+Inf", figures.get("runs") or 0)],
                                 sum_value=(figures.get("duration_sum") or 0) / 1000)
-            errs.add_metric(labels, errors.get(sim.poller_id, 0))
+            errs.add_metric(labels, figures.get("errors") or 0)
             state = states.get(sim.poller_id)
             current = state.status if state else "stopped"
             for value, _ in STATUS_CHOICES:
