@@ -114,6 +114,10 @@ HSIM_TIMESCALE_CHUNK_INTERVAL = os.environ.get("HSIM_TIMESCALE_CHUNK_INTERVAL", 
 # How many intervals one tick generates at most; the rest is queued as backfill chunks.
 HSIM_MAX_INTERVALS_PER_TICK = int(os.environ.get("HSIM_MAX_INTERVALS_PER_TICK", "96"))
 HSIM_BACKFILL_CHUNK_INTERVALS = int(os.environ.get("HSIM_BACKFILL_CHUNK_INTERVALS", "2880"))
+# A pending/running backfill job with no progress for this long, whose simulator no runner
+# holds, lost its worker: it is expired (failed, logged) and stops holding its org's quota.
+# 0 = never (services/backfill_expiry.py).
+HSIM_BACKFILL_STALE_SECONDS = int(os.environ.get("HSIM_BACKFILL_STALE_SECONDS", "3600"))
 # Most rows one transaction writes to a SQLite value database (one writer for the whole file:
 # ticks, beat and the web wait for it); SQLite backfills commit in chunks of at most this.
 HSIM_SQLITE_MAX_TRANSACTION_ROWS = int(os.environ.get("HSIM_SQLITE_MAX_TRANSACTION_ROWS", "50000"))

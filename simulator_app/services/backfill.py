@@ -26,7 +26,7 @@ from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .locks import simulator_lock
-from . import backfill_admission, history_horizon, runtime
+from . import backfill_admission, backfill_expiry, history_horizon, runtime
 from .tick import generate_window
 from .value_databases import value_database_configs
 
@@ -79,6 +79,8 @@ def create_job(simulator, start, end, now=None):
     work_from = backfill_admission.forward_from(s, context.state.last_run_timestamp, step)
     if work_from < s:
         history_horizon.check_gap(from_epoch(work_from), now)
+    # Jobs whose worker died hold the org's quota and block their window: expire them first.
+    backfill_expiry.expire_stale(org_id=simulator.org_id)
     with transaction.atomic():
         backfill_admission.lock_org(simulator.org_id)
         existing = BackfillJob.objects.filter(

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from ...models import ActivityLog, SimulatorState
 from ...models.state import STOPPED
 from ...models import BackfillJob
-from ...services import access, backfill, health, lifecycle, metrics
+from ...services import access, backfill, backfill_expiry, health, lifecycle, metrics
 from ...services.queue import enqueue_backfill
 from ...services.simulator_config import spec_of
 from ...services.simulators import update_config
@@ -121,6 +121,7 @@ def post_backfill(request, simulator):
 
 
 def get_backfills(request, view, simulator):
+    backfill_expiry.expire_stale(simulator_id=simulator.poller_id)  # shown as failed
     jobs = BackfillJob.objects.filter(simulator=simulator).order_by("-created_at", "-id")
     return page_response(request, view, jobs, BackfillJobSerializer, LimitOffsetPage)
 
