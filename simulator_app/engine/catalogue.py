@@ -58,8 +58,9 @@ _EQUIP_DIS = {
     "chw-plant": "Chilled Water Plant", "chw-pump": "CHW Pumps", "cw-pump": "CW Pumps",
     "cooling-tower": "Cooling Tower", "hw-plant": "Hot Water Plant", "hw-pump": "HW Pumps",
     "elec-meter": "Main Electric Meter", "lighting-meter": "Lighting Submeter",
-    "plug-meter": "Plug Load Submeter", "gas-meter": "Main Gas Meter",
-    "water-meter": "Main Water Meter",
+    "plug-meter": "Plug Load Submeter", "elevator-meter": "Elevator Submeter",
+    "kitchen-meter": "Kitchen Submeter", "gas-meter": "Main Gas Meter",
+    "kitchen-gas-meter": "Kitchen Gas Submeter", "water-meter": "Main Water Meter",
 }
 _PUMP_SUBSTANCE = {"chw-pump": ("chilled water", "chw-plant"),
                    "cw-pump": ("condenser water", "chw-plant"),
@@ -105,6 +106,8 @@ def _equip_tags(key, kind, layout, spec):
         return {**markers("ac elec meter submeter"), "submeterOf": ref("elec-meter")}
     if kind == "gas_meter":
         return markers("naturalGas flow meter siteMeter")
+    if kind == "gas_submeter":
+        return {**markers("naturalGas flow meter submeter"), "submeterOf": ref("gas-meter")}
     if kind == "water_meter":
         return markers("domestic water flow meter siteMeter")
     raise ValueError(kind)

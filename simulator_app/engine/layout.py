@@ -22,7 +22,10 @@ METERS = {
     "elec-meter": "elec_meter",
     "lighting-meter": "elec_submeter",
     "plug-meter": "elec_submeter",
+    "elevator-meter": "elec_submeter",  # only in buildings of more than one storey
+    "kitchen-meter": "elec_submeter",
     "gas-meter": "gas_meter",
+    "kitchen-gas-meter": "gas_submeter",
     "water-meter": "water_meter",
 }
 
@@ -114,5 +117,7 @@ class Layout:
         types.update({k: "ahu" for k in self.ahus})
         types.update({z.key: "vav" for z in self.zones})
         types.update(METERS)
+        if self.floors == 1:
+            del types["elevator-meter"]
         types["weather"] = "weather"
         return types

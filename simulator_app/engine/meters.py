@@ -1,15 +1,17 @@
 """Utility meters as the sums of what they serve.
 
-Main electric = chillers + AHU fans + cooling tower + pumps + the lighting and plug submeters;
-gas = the boilers; water = domestic use + cooling-tower makeup (evaporation and blowdown of
-the heat the tower rejects). Pumps are loads too, with their own run and power points.
+Main electric = chillers + AHU fans + cooling tower + pumps + the lighting, plug, elevator and
+kitchen submeters; gas = the boilers + the kitchen gas submeter; water = domestic use
+(loads.living_loads) + cooling-tower makeup (evaporation and blowdown of the heat the tower
+rejects). Pumps are loads too, with their own run and power points.
 """
 
 import numpy as np
 
+from .loads import living_loads
+
 GAL_PER_BTU_EVAPORATED = 1.0 / (1000.0 * 8.33)  # ~1000 Btu/lb latent heat, 8.33 lb/gal
 CYCLES_OF_CONCENTRATION = 4.0
-DOMESTIC_GPM_PER_1000_FT2 = 0.12
 
 
 def meters(spec, occupancy, signals, pumps, reject_btuh):
@@ -20,7 +22,8 @@ def meters(spec, occupancy, signals, pumps, reject_btuh):
     signals["pump.run"] = pump_power > 0.0
     lighting = eq.lighting_w_per_ft2 * area / 1000.0 * occupancy.lighting
     plugs = (eq.plug_w_per_ft2 * occupancy.plugs + eq.base_load_w_per_ft2) * area / 1000.0
-    signals["elec_submeter.power"] = np.stack([lighting, plugs], axis=1)
+    living = living_loads(spec, occupancy)  # elevators, the kitchen, domestic water
+    signals["elec_submeter.power"] = np.stack([lighting, plugs, *living.elec], axis=1)
 
     loads = [signals["chiller.power"], signals["ahu.power"], signals["cooling_tower.power"],
              pump_power, signals["elec_submeter.power"]]
@@ -35,10 +38,11 @@ def meters(spec, occupancy, signals, pumps, reject_btuh):
     gas = np.zeros(len(lighting))
     for j in range(signals["boiler.gas_flow"].shape[1]):
         gas = gas + signals["boiler.gas_flow"][:, j]
+    gas = gas + living.gas
+    signals["gas_submeter.flow"] = living.gas[:, None]
     signals["gas_meter.flow"] = gas[:, None]
 
-    people = occupancy.zone_people.mean(axis=1) / spec.schedule.peak_occupancy
-    domestic = area / 1000.0 * DOMESTIC_GPM_PER_1000_FT2 * (0.02 + people)
+    domestic = living.water
     makeup = reject_btuh * GAL_PER_BTU_EVAPORATED / 60.0 * (
         CYCLES_OF_CONCENTRATION / (CYCLES_OF_CONCENTRATION - 1.0))
     signals["water_meter.flow"] = (domestic + makeup)[:, None]

@@ -5,6 +5,10 @@ Each zone's people arrive and leave around the building schedule with offsets dr
 attendance and the share of its plug and lighting load in use vary by day; a given day is
 always the same. On days without a schedule a few zones get a short visit (someone comes in
 on a Saturday). IT and always-on loads (equipment.base_load_w_per_ft2) run around the clock.
+
+The same draws say how people move (arrivals, lunch out and back, departures, late leavers,
+visits, trips between floors: what drives the elevators and the restrooms) and how busy the
+cafeteria kitchen is (breakfast, the pre-lunch peak, the dish wash; weekdays only).
 """
 
 from dataclasses import dataclass
@@ -16,6 +20,7 @@ from .spec import minutes
 
 BASE = 0.02  # security and cleaning at night, as a share of design occupancy
 PRESENT = 0.08  # zone occupancy above which the zone's occupancy sensor trips
+CHURN = 0.22  # hour-to-hour swing of the plug load in use
 
 
 @dataclass
@@ -25,6 +30,10 @@ class Occupancy:
     hvac_occupied: np.ndarray  # [T] bool: schedule says occupied mode (before overrides)
     lighting: np.ndarray  # [T] share of installed lighting power
     plugs: np.ndarray  # [T] share of installed plug power
+    ts: np.ndarray | None = None  # [T] epoch seconds (keys the per-timestamp draws of loads.py)
+    lifts: np.ndarray | None = None  # [T] people riding the elevators, per minute
+    restroom: np.ndarray | None = None  # [T] expected restroom uses, per minute
+    kitchen: np.ndarray | None = None  # [T] cafeteria activity, share of its design peak
 
 
 def _day_hours(schedule, clock):
@@ -65,7 +74,62 @@ def _hourly(seed, hours):
     return u[:n] + (u[n:] - u[:n]) * (hours - h)
 
 
-def occupancy(spec, layout, clock):
+def _bump(minute, centre, width):
+    return np.exp(-0.5 * ((minute - centre) / width) ** 2)
+
+
+def _density(minute, centre, width):
+    """A bump that integrates to 1 over the minutes of the day."""
+    return _bump(minute, centre, width) / (width * np.sqrt(2.0 * np.pi))
+
+
+def _kitchen(clock, scheduled, attendance, b):
+    """Cafeteria activity: breakfast, a peak while lunch is cooked (before the lunch hour),
+    the dish wash after it; weekdays with a schedule only. Each day has its own menu and
+    timing (b[6], b[7])."""
+    minute = clock.minute
+    shift = (b[7] - 0.5) * 50.0
+    peak = 690.0 + shift  # 11:30, the lunch hour is 12:00-13:00
+    lunch = np.where(minute < peak, _bump(minute, peak, 65.0), _bump(minute, peak, 35.0))
+    activity = (0.35 * _bump(minute, 465.0 + shift, 35.0) + lunch
+                + 0.3 * _bump(minute, 840.0 + shift, 30.0))
+    open_ = scheduled & (clock.weekday < 5) & ~clock.holiday
+    scale = (0.55 + 0.8 * b[6]) * attendance / 0.85
+    return np.where(open_, activity * scale, 0.0)
+
+
+def _movements(spec, layout, clock, scheduled, f):
+    """(elevator riders, restroom uses) per minute from how each zone's people move."""
+    step = spec.interval_seconds / 60.0
+    minute = clock.minute[:, None]
+    sched = scheduled[:, None]
+    span = f["peak"] - BASE
+    arrive = np.where(sched & (minute >= f["start"] - 30.0) & (minute < f["start"] + 60.0),
+                      span / 90.0, 0.0)
+    depart = np.where(sched & (minute >= f["end"] - 60.0) & (minute < f["end"] + 45.0),
+                      span / 105.0, 0.0)
+
+    def at(t):  # an instant's movement, spread over the interval it falls in
+        return (minute <= t) & (minute + step > t)
+
+    leave = f["end"] + 45.0 + f["late"]
+    once = 0.1 * (sched & (f["late"] > 0) & at(leave)) + 0.12 * (
+        ~sched & f["visit"] & (at(f["visit_start"]) | at(f["visit_end"])))
+    # Lunch: most of those in go down to the cafeteria or out, and come back up.
+    present = f["people"]
+    out = _density(minute, 715.0 + f["lunch_shift"], 18.0)
+    back = _density(minute, 770.0 + f["lunch_shift"], 18.0)
+    lunch = np.where(sched, 0.4 * present, 0.0)
+    interfloor = present * 0.2 / 60.0
+    moves = arrive + depart + once / step + lunch * (out + back) + interfloor
+    per_zone = spec.schedule.people_per_1000_ft2 * spec.site.area_ft2 / 1000.0 / len(layout.zones)
+    upper = np.array([z.floor > 1 for z in layout.zones], dtype=float)  # the ground floor walks
+    lifts = (moves * upper).sum(axis=1) * per_zone
+    uses = present * 0.5 / 60.0 + 0.4 * arrive + 0.3 * lunch * back  # visits, and on arrival
+    return lifts, uses.sum(axis=1) * per_zone
+
+
+def occupancy(spec, layout, clock, ts=None):
     """Stochastic, seed-keyed occupancy: each (zone, local day) draws its arrival and
     departure spread, a peak share, an absence (a team out), a late worker; each local day
     draws the building's attendance (Fridays lighter) and how much of its plug and lighting
@@ -76,9 +140,9 @@ def occupancy(spec, layout, clock):
     scheduled = ~np.isnan(start)
     days, day_row = np.unique(clock.day, return_inverse=True)
     u = _draws(spec.seed, [z.key for z in layout.zones], days, 8)
-    b = _draws(spec.seed, ["building"], days, 6)[:, :, 0]  # [6, D]
+    b = _draws(spec.seed, ["building"], days, 8)[:, :, 0]  # [8, D]
     u = u[:, day_row, :]  # [8, T, Z]
-    b = b[:, day_row]  # [4, T]
+    b = b[:, day_row]  # [8, T]
     minute = clock.minute[:, None]
     friday = (clock.weekday == 4)[:, None]
     attendance = (0.65 + 0.35 * b[0] - 0.1 * friday[:, 0])[:, None]
@@ -104,6 +168,13 @@ def occupancy(spec, layout, clock):
     # Night: egress and security lights, cleaning crews in the evening.
     cleaning = 0.12 * ((clock.minute >= 1140) & (clock.minute < 1320))
     lighting = np.clip(0.06 + cleaning + 0.9 * share * (0.9 + 0.2 * b[2]), 0.05, 0.98)
-    churn = 1.0 + 0.15 * _hourly(spec.seed, clock.day * 24.0 + clock.minute / 60.0)
+    churn = 1.0 + CHURN * _hourly(spec.seed, clock.day * 24.0 + clock.minute / 60.0)
     plugs = np.clip((0.45 + 0.5 * share * in_use) * churn, 0.3, 1.0)  # screens sleep at night
-    return Occupancy(people, people > PRESENT, hvac, lighting, plugs)
+    moved = {"start": zone_start, "end": zone_end, "peak": peak, "late": late,
+             "visit": u[3] < 0.08, "visit_start": visit_start,
+             "visit_end": visit_start + 120 + 240 * u[5], "people": people,
+             "lunch_shift": ((b[5] - 0.5) * 30.0)[:, None]}
+    lifts, restroom = _movements(spec, layout, clock, scheduled, moved)
+    kitchen = _kitchen(clock, scheduled, attendance[:, 0], b)
+    return Occupancy(people, people > PRESENT, hvac, lighting, plugs, ts, lifts, restroom,
+                     kitchen)

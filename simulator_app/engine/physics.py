@@ -39,7 +39,7 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
     sp = spec.setpoints
     w = weather(spec, ts)
     lc = local_clock(ts, spec.site.time_zone, spec.schedule.holidays)
-    occ = occupancy(spec, layout, lc)
+    occ = occupancy(spec, layout, lc, ts)
     staging = {} if staging is None else staging
     fx = effects(spec, layout, ts)
     # A drifting sensor that feeds a control loop misleads it just like a biased one: the

@@ -8,7 +8,8 @@ integrate (`per_second` converts the rate's unit to the total's unit per second)
 Marker sets follow the Haystack 4 point protos of their equipment (computed from the standard
 defs in tests/haystack/protos.py). Deliberate extensions, named in that test: the equipment's
 own power and energy meters (chillers, pumps, cooling tower, AHU fan), boiler run/enable and
-gas flow, the gas and water meters' points, and VAV zone occupancy.
+gas flow, the gas and water meters' (and the kitchen gas submeter's) points, and VAV zone
+occupancy.
 Pumps' run points get their medium (`chilled water pump run sensor`) in catalogue.py.
 """
 
@@ -182,6 +183,10 @@ TEMPLATES = {
     ),
     "elec_submeter": (_POWER, _KWH),
     "gas_meter": (
+        Template("flow", "Gas Flow", "naturalGas flow sensor", "cfh", "flow", "gas_flow"),
+        _total("volume", "Gas Volume", "naturalGas volume sensor", "ft³", "flow", 1 / 3600),
+    ),
+    "gas_submeter": (
         Template("flow", "Gas Flow", "naturalGas flow sensor", "cfh", "flow", "gas_flow"),
         _total("volume", "Gas Volume", "naturalGas volume sensor", "ft³", "flow", 1 / 3600),
     ),

@@ -35,7 +35,7 @@ EXTENSIONS = {
     ("vav", "occupied"), ("vav", "zone-co2"),
     # meters of gas and water have no point protos in the standard libraries
     ("gas_meter", "flow"), ("gas_meter", "volume"), ("water_meter", "flow"),
-    ("water_meter", "volume"),
+    ("water_meter", "volume"), ("gas_submeter", "flow"), ("gas_submeter", "volume"),
 }
 NOT_PROTO_MARKERS = {"his", "cur", "hisTotalized"}  # point features, not part of the proto
 
