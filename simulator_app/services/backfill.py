@@ -26,7 +26,7 @@ from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .locks import simulator_lock
-from . import backfill_admission, backfill_expiry, history_horizon, runtime
+from . import backfill_admission, backfill_expiry, history_horizon, retention, runtime
 from .tick import generate_window
 from .value_databases import value_database_configs
 
@@ -59,6 +59,7 @@ def create_job(simulator, start, end, now=None):
     now_boundary = floor_to_interval(to_epoch(now), step)
     s = floor_to_interval(to_epoch(start), step)
     e = min(to_epoch(end), now_boundary + step)
+    retention.check_backfill_start(simulator.org, from_epoch(s), now)
     if e % step:
         e = e - e % step + step
     errors = {}

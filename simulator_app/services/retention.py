@@ -8,12 +8,14 @@ storage/retention.py); whatever is left is deleted by the next run.
 """
 
 import logging
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone
 
 from ..models import Org, OrgStoragePolicy
 from ..storage import retention
+from .errors import FieldError
 from .value_databases import open_database, value_database_configs
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,21 @@ def days_of(policy):
     compress_after = getattr(policy, "compress_after_days", None)
     return (settings.HSIM_RETENTION_DAYS if retention_days is None else retention_days,
             settings.HSIM_COMPRESS_AFTER_DAYS if compress_after is None else compress_after)
+
+
+def check_backfill_start(org, start, now=None):
+    """Refuse (field `start`) a backfill whose rows the org's retention would delete: they
+    would be generated, written, then dropped by the next hourly run."""
+    days, _ = policy_of(org)
+    cutoff = retention.cutoff_for(days, now)
+    if cutoff is None:
+        return
+    cutoff = cutoff.replace(tzinfo=dt_timezone.utc)
+    if start < cutoff:
+        raise FieldError("start", (
+            f"must be at or after {cutoff:%Y-%m-%dT%H:%MZ}: the org keeps values for"
+            f" {days} days (its retention, OrgStoragePolicy.retention_days or"
+            " HSIM_RETENTION_DAYS) and older rows are deleted every hour"))
 
 
 def set_policy(org, retention_days=None, compress_after_days=None):
