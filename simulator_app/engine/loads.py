@@ -4,6 +4,9 @@ Perimeter zones lose heat through the envelope and gain sun through their facade
 zone barely sees either. People, lights and plugs add heat in proportion to the occupancy
 the schedule drives. All in Btu/h, °F and ft². The always-on base load (IT rooms, risers) is
 not a zone gain: its own split systems reject that heat, inside the same electric load.
+
+`living_loads` gives the metered loads of people besides lights and plugs: elevators, the
+cafeteria kitchen (electric and gas) and domestic water.
 """
 
 from dataclasses import dataclass
