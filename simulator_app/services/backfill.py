@@ -12,6 +12,7 @@ Every chunk commits on its own and the job records its cursor, so an interrupted
 resumes where it stopped.
 """
 
+import logging
 import time
 from datetime import datetime
 from dataclasses import asdict, dataclass
@@ -26,10 +27,14 @@ from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .locks import simulator_lock
-from . import backfill_admission, backfill_expiry, history_horizon, retention, runtime
+from . import (
+    backfill_admission, backfill_expiry, error_text, history_horizon, retention, runtime,
+)
 from .tick import generate_window
 from .value_databases import value_database_configs
 
+
+log = logging.getLogger(__name__)
 
 MAX_WINDOW_DAYS = 3660  # ten years of history is plenty; a typo of a century is refused
 
@@ -141,8 +146,9 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
             if deadline is not None and time.monotonic() > deadline:
                 break
     except Exception as exc:
+        log.exception("backfill job %s of simulator %s failed", job.id, job.simulator_id)
         job.status = BackfillJob.FAILED
-        job.error_message = f"{type(exc).__name__}: {exc}"
+        job.error_message = error_text.public_message(exc)  # the raw text: the log only
         job.save(update_fields=["status", "error_message", "updated_at"])
         raise
     if finished(job):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..models import Simulator
 from ..models.state import RUNNING
-from . import clock, history_horizon, org_deletion, recovery, runtime
+from . import clock, error_text, history_horizon, org_deletion, recovery, runtime
 from .activity import log_event
 from .intervals import due_window, from_epoch
 from .locks import simulator_lock
@@ -112,7 +112,7 @@ def generate_window(context, start, end, remaining=0, now=None, backfill_job=Non
 
 
 def record_load_failure(simulator_id, exc):
-    message = f"{type(exc).__name__}: {exc}"
+    message = error_text.public_message(exc)  # the raw text: the server log only
     log.exception("simulator %s: cannot load its configuration", simulator_id)
     with transaction.atomic():
         runtime.mark_error(simulator_id, message)
@@ -123,7 +123,7 @@ def record_load_failure(simulator_id, exc):
 
 def record_failure(context, start, end, exc, began):
     simulator_id = context.simulator.poller_id
-    message = f"{type(exc).__name__}: {exc}"
+    message = error_text.public_message(exc)  # the raw text: the server log only
     log.exception("simulator %s: generation of %s..%s failed", simulator_id, start, end)
     primary = runtime.is_primary_failure(exc)
     with transaction.atomic():
