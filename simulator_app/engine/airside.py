@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .faults import coil_dt_share, coil_limits
 from .indoor_air import enthalpy, humidity_ratio, indoor_air, outdoor_cfm, return_grains
 from .zones import AIR, DAT_MAX_F
 
@@ -76,7 +77,8 @@ def supply_air_plan(spec, weather, fx, chw_ok, hw_ok):
     sat = np.where(chw_ok[:, None], sat, np.maximum(sat, leaving_fan))
     sat = np.where(hw_ok[:, None], sat, np.minimum(sat, leaving_fan))
     leaking = (fx.leak_f > 0) & chw_ok[:, None]
-    return np.where(leaking, np.minimum(sat, leaving_fan - fx.leak_f), sat)
+    sat = np.where(leaking, np.minimum(sat, leaving_fan - fx.leak_f), sat)
+    return coil_limits(sat, leaving_fan, fx, chw_ok, hw_ok)  # fouled coil, leaking heating
 
 
 @dataclass
@@ -84,6 +86,7 @@ class AirLoads:
     cooling: np.ndarray  # [T] Btu/h on the chilled-water coils
     heating: np.ndarray  # [T] Btu/h on hot water: AHU heating coils and VAV reheat
     end_co2: np.ndarray  # [A] return-air CO₂ at the window's end (carried in the state)
+    chw_dt: np.ndarray | float = 1.0  # [T] coils' CHW ΔT, share of design (fouling lowers it)
 
 
 def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, cfm_max,
@@ -121,13 +124,17 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, 
     leak_share = 0.15 + 0.35 * oa  # a closed unit still breathes; a stuck-open one more so
     mat = np.where(on, oa * oat + (1.0 - oa) * rat, (1.0 - leak_share) * rat + leak_share * oat)
     sat = np.where(on, zres.sat, mat)
-    sensible = np.where(on & chw_ok[:, None], AIR * flow * np.maximum(mat + rise - sat, 0.0), 0.0)
+    hleak = np.where(on & hw_ok[:, None], fx.heat_leak_f, 0.0)  # a leaking heating coil
+    sensible = np.where(on & chw_ok[:, None],
+                        AIR * flow * np.maximum(mat + rise + hleak - sat, 0.0), 0.0)
     # A cooling coil that is cooling condenses down to saturation at its leaving temperature.
     coil = np.where(sensible > 0.0, humidity_ratio(sat - rise), np.inf)
-    air = indoor_air(spec, layout, spec.interval_seconds, weather.dew_point, people, on,
-                     zres.flow, flow, np.where(on, oa, 0.0), zres.temp, coil, co2_start)
+    moving = on & ~fx.fan_failed  # a failed fan moves no air, whatever its command
+    air = indoor_air(spec, layout, spec.interval_seconds, weather.dew_point, people, moving,
+                     zres.flow, flow, np.where(moving, oa, 0.0), zres.temp, coil, co2_start)
     cooling = sensible + np.where(sensible > 0.0, air.latent, 0.0)
-    heating = np.where(on & hw_ok[:, None], AIR * flow * np.maximum(sat - mat - rise, 0.0), 0.0)
+    heat_cmd = np.where(on & hw_ok[:, None], AIR * flow * np.maximum(sat - mat - rise, 0.0), 0.0)
+    heating = np.maximum(heat_cmd, AIR * flow * hleak)  # what the hot water gives the air
     leak = np.where(on & chw_ok[:, None], AIR * flow * fx.leak_f, 0.0)
 
     z_ahu = np.array([z.ahu for z in layout.zones])
@@ -143,9 +150,10 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, 
         "ahu.sat": sat, "ahu.sat_sp": np.where(warm, sp.warmup_supply_air_f, sat_sp),
         "ahu.mat": mat, "ahu.rat": rat, "ahu.oat": np.broadcast_to(oat, mat.shape),
         "ahu.oa_damper": 100.0 * oa_cmd,
-        "ahu.cooling_valve": 100.0 * np.clip((cooling - leak) / (AIR * design * COOL_COIL_DT_F),
-                                             0.0, 1.0),
-        "ahu.heating_valve": 100.0 * np.clip(heating / (AIR * design * HEAT_COIL_DT_F), 0.0, 1.0),
+        "ahu.cooling_valve": 100.0 * np.clip((cooling - leak) / (
+            AIR * design * COOL_COIL_DT_F * (1.0 - fx.coil_fouling)), 0.0, 1.0),
+        "ahu.heating_valve": 100.0 * np.clip(heat_cmd / (AIR * design * HEAT_COIL_DT_F), 0.0,
+                                             1.0),
         "ahu.static": np.where(on, sp.duct_static_inh2o * (0.95 + 0.1 * (1.0 - speed)), 0.0),
         "ahu.static_sp": np.full(mat.shape, sp.duct_static_inh2o),
         "ahu.flow": flow,
@@ -161,6 +169,6 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, 
         "ahu.ra_h": enthalpy(rat, air.return_grains),
         "ahu.ma_h": enthalpy(mat, air.mixed_grains),
     }
-    loads = AirLoads(cooling=cooling.sum(axis=1),
+    loads = AirLoads(chw_dt=coil_dt_share(cooling, fx), cooling=cooling.sum(axis=1),
                      heating=heating.sum(axis=1) + zres.reheat.sum(axis=1), end_co2=air.end_co2)
     return signals, loads

@@ -11,7 +11,7 @@ from .staging import BOILER_TIMERS, stage
 
 GAS_BTU_PER_FT3 = 1030.0
 DESIGN_DT_F = 20.0
-MIN_LOAD = 0.005  # of one boiler: below it the loop's mass carries the load
+MIN_LOAD = 0.0  # any heating load starts the plant (the zones get the heat they ask for)
 LOSS_SHARE = 0.015  # piping losses while the loop is hot, share of plant capacity
 HW_PUMP_KW_PER_GPM = 0.016
 
@@ -22,15 +22,28 @@ def hot_water_reset(sp, oat):
 
 
 def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off, carry,
-                    local_day, staging):
+                    local_day, staging, fx=None, season=None):
+    """Signals of the boilers and HW plant, and the HW pump's power.
+
+    Every Btu the coils and boxes take is served by a boiler: the plant starts for any
+    heating load at once (no start delay: reheat and warm-up air cannot wait for it), so the
+    gas burnt matches the heat delivered; only a machine's minimum rest and anti-recycle
+    time can leave an interval to the loop's still-hot water. A tripped HW pump (`fx`)
+    leaves the lead boiler enabled in the heating `season` but tripped on its flow switch.
+    """
     b = spec.equipment.boilers
     B, cap = b.count, b.capacity_kbtuh * 1000.0
     loop_hot = hw_ok & (heating_btuh > MIN_LOAD * cap)
     load = heating_btuh + np.where(loop_hot, LOSS_SHARE * B * cap, 0.0)
     forced_off = np.stack([cycling_off.get(k, np.zeros(len(ts), bool)) for k in layout.boilers],
                           axis=1)
+    down = np.zeros(len(ts), bool) if fx is None else fx.pump_down["hw-pump"]
+    forced_off = forced_off | down[:, None]
     enable, run, share, staging["hw"] = stage(load, cap, B, ts, forced_off, MIN_LOAD, local_day,
                                               BOILER_TIMERS, staging.get("hw"))
+    if down.any():
+        lead = np.arange(B)[None, :] == ((local_day + 3) // 7 % B)[:, None]
+        enable = np.where(down[:, None], lead & season[:, None], enable)
     # A running boiler always makes up its share of the loop's piping losses.
     share = np.where(run, np.maximum(share, LOSS_SHARE), 0.0)
     plr = np.minimum(share, 1.0)
@@ -63,4 +76,5 @@ def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off,
     pump_share = plant_flow / (B * design_gpm)
     pump = np.where(any_run, HW_PUMP_KW_PER_GPM * B * design_gpm
                     * (0.15 + 0.85 * pump_share * pump_share * pump_share), 0.0)
+    pump = np.where(down, 0.0, pump)
     return signals, pump

@@ -4,7 +4,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ValidationError
 
-from .faults import BIAS_POINTS, FAULT_TARGETS
+from .faults import BIAS_POINTS, FAULT_TARGETS, MAGNITUDE_KINDS
 from .layout import Layout
 from .spec import Spec
 from .weather_files import WeatherFileError, load, resolve
@@ -167,8 +167,11 @@ def _fault_errors(spec):
                 _error(f"{at}.point", f"{fault.point!r} is not a biasable sensor of a {kind}; "
                        f"use one of {', '.join(BIAS_POINTS[kind])}")
             )
-        if fault.type != "sensor_bias" and (fault.point or fault.magnitude is not None):
-            errors.append(_error(f"{at}.point", "point and magnitude apply to sensor_bias only"))
+        if fault.type != "sensor_bias" and fault.point:
+            errors.append(_error(f"{at}.point", "point applies to sensor_bias only"))
+        if fault.magnitude is not None and fault.type not in MAGNITUDE_KINDS:
+            errors.append(_error(f"{at}.magnitude", f"{fault.type} has no magnitude; it "
+                                 f"applies to {', '.join(MAGNITUDE_KINDS)}"))
         if fault.magnitude == 0:
             errors.append(_error(f"{at}.magnitude", "must not be zero"))
         stuck = fault.type in ("stuck_damper", "economizer_stuck")

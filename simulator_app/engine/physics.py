@@ -11,7 +11,7 @@ from . import rng
 from .airside import air_handlers, supply_air_plan
 from .boilers import hot_water_plant
 from .clock import local_clock
-from .faults import effects
+from .faults import air_faults, effects, meter_faults, shifted_setpoints, zone_faults
 from .loads import zone_loads
 from .meters import meters
 from .occupancy import occupancy
@@ -51,12 +51,17 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
     # (however warm the day), no boilers in high summer.
     chw_ok = (w.oat_daily > sp.chiller_lockout_f) & (w.normal > sp.chiller_lockout_f - SEASON_F)
     hw_ok = (w.oat_daily < sp.boiler_lockout_f) & (w.normal < sp.boiler_lockout_f + SEASON_F)
+    # A tripped pump leaves the coils without water; the plants keep the lockouts' season.
+    chw_season, hw_season = chw_ok, hw_ok
+    chw_ok, hw_ok = chw_ok & ~fx.chw_down(), hw_ok & ~fx.pump_down["hw-pump"]
     loads = zone_loads(spec, layout, w, occ)
 
     occ_mode = occ.hvac_occupied[:, None] | fx.override  # [T, A]
+    occ_mode = np.where(fx.schedule_set, fx.schedule_on, occ_mode)  # misconfigured schedules
     occ_zone = occ_mode[:, model.zone_ahu]
     cool_sp = np.where(occ_zone, sp.occupied_cooling_f, sp.unoccupied_cooling_f)
     heat_sp = np.where(occ_zone, sp.occupied_heating_f, sp.unoccupied_heating_f)
+    cool_sp, heat_sp = shifted_setpoints(fx, occ_zone, cool_sp, heat_sp)  # misconfigured
     wander = WANDER_F * _wander(spec, layout, ts)
     # Controllers act on the (possibly biased) sensor: a sensor reading high cools the zone.
     cool_target = cool_sp + DROOP_F + wander - fx.zone_bias
@@ -74,6 +79,7 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
         stuck=fx.damper_stuck, stuck_cfm=fx.damper_position * model.cfm_max,
         zone_ahu=model.zone_ahu, ahu_starts=np.array(layout.zone_ahu_starts),
     )
+    zone_faults(inputs, fx, model.zone_ahu)  # failed fans, misconfigured setpoints
     # A zone with no carried temperature (a cold start, or a zone a spec change added)
     # starts settled between its setpoints; the others keep their thermal state.
     settled = np.clip(loads.t_free[0], heat_target[0], cool_target[0])
@@ -85,10 +91,13 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
         co2_start = np.full(len(layout.ahus), np.nan)
     signals, air = air_handlers(spec, layout, w, occ_mode, zres, fx, chw_ok, hw_ok, occ,
                                 model.cfm_max, co2_start)
+    air_faults(signals, fx, chw_ok)
     plant, pumps, reject = chilled_water_plant(spec, layout, ts, w, air.cooling,
-                                               fx.cycling_off, carry, lc.day, staging)
+                                               fx.cycling_off, carry, lc.day, staging,
+                                               fx=fx, season=chw_season, coil_dt=air.chw_dt)
     boilers, pumps["hw"] = hot_water_plant(spec, layout, ts, w, air.heating, hw_ok,
-                                           fx.cycling_off, carry, lc.day, staging)
+                                           fx.cycling_off, carry, lc.day, staging,
+                                           fx=fx, season=hw_season)
     signals.update(plant)
     signals.update(boilers)
     signals.update({
@@ -99,4 +108,5 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
         "weather.pressure": w.pressure[:, None],
     })
     meters(spec, occ, signals, pumps, reject)
+    meter_faults(spec, signals, fx, model.catalogue, carry, ts)
     return signals, zres.end_temp, fx, air.end_co2

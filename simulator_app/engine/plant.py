@@ -8,6 +8,7 @@ tons = gpm × ΔT / 24 exactly; the condenser carries the load plus the compress
 import numpy as np
 
 from . import idle
+from .faults import TOWER_NATURAL_DRAFT_F
 from .staging import CHILLER_TIMERS, stage
 
 KW_PER_TON = 3.517
@@ -28,22 +29,46 @@ def chilled_water_reset(sp, oat):
 
 
 def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, carry,
-                        local_day, staging):
-    """Signals of chillers, tower, CHW plant and its pumps; cooling-tower heat rejected."""
+                        local_day, staging, fx=None, season=None, coil_dt=1.0):
+    """Signals of chillers, tower, CHW plant and its pumps; cooling-tower heat rejected.
+
+    Faults (`fx`): a low ΔT (the plant's, or the fouled coils' `coil_dt`) needs more water for
+    the same tons, so the plant stages chillers on flow; a tripped CHW or CW pump leaves the
+    lead chiller enabled (in the cooling `season`) but tripped, the loop without flow; a
+    failed tower fan lets the condenser water warm, and the chillers' kW/ton rises.
+    """
     ch = spec.equipment.chillers
     C, cap = ch.count, ch.capacity_tons
+    T = len(ts)
     tons = cooling_btuh / 12000.0
     sp = chilled_water_reset(spec.setpoints, weather.oat)
-    forced_off = np.stack([cycling_off.get(k, np.zeros(len(ts), bool)) for k in layout.chillers],
+    # Share of the design ΔT the water comes back with: below 1 the coils need more flow,
+    # and the plant stages on flow (each chiller passes at most its design flow).
+    dt = coil_dt * (1.0 - fx.plant_dt_loss) if fx is not None else coil_dt
+    low_dt = np.any(np.asarray(dt) < 1.0)
+    stage_tons = tons / dt if low_dt else tons
+    forced_off = np.stack([cycling_off.get(k, np.zeros(T, bool)) for k in layout.chillers],
                           axis=1)
-    enable, run, share, staging["chw"] = stage(tons, cap, C, ts, forced_off, MIN_START,
+    down = np.zeros(T, bool) if fx is None else fx.chw_down()
+    forced_off = forced_off | down[:, None]
+    enable, run, share, staging["chw"] = stage(stage_tons, cap, C, ts, forced_off, MIN_START,
                                                local_day, CHILLER_TIMERS, staging.get("chw"))
+    if down.any():
+        # No flow: the lead chiller is called for (in season) but its flow switch trips it.
+        lead = np.arange(C)[None, :] == ((local_day + 3) // 7 % C)[:, None]
+        enable = np.where(down[:, None], lead & season[:, None], enable)
+    flow_share = share
+    if low_dt:
+        share = share * np.asarray(dt)[:, None] if np.ndim(dt) else share * dt
     # A running chiller always sees some heat: its pump's work and the piping's gains.
     share = np.where(run, np.maximum(share, LOOP_GAIN), 0.0)
     served = np.minimum(share, 1.0) * cap
     plr = np.minimum(share, 1.0)
     design_gpm = CHW_GPM_PER_TON * cap
-    flow = np.where(run, design_gpm * np.maximum(plr, 0.5), 0.0)
+    if low_dt:
+        flow = np.where(run, design_gpm * np.clip(flow_share, 0.5, 1.2), 0.0)
+    else:
+        flow = np.where(run, design_gpm * np.maximum(plr, 0.5), 0.0)
     # Overloaded or missing machines let supply water warm up.
     unmet = np.maximum(tons - served.sum(axis=1), 0.0) / np.maximum(tons, 1.0)
     chws = np.where(run, sp[:, None] + 10.0 * unmet[:, None], sp[:, None])
@@ -53,6 +78,11 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
     # The tower holds condenser water a few degrees above wet bulb, more so when loaded.
     load_share = tons * 1.2 / (C * cap * 1.25)
     cw_in = np.maximum(CW_MIN_F, weather.wet_bulb + 4.0 + 5.0 * load_share)[:, None]
+    tower_loss = np.zeros(T) if fx is None else fx.tower_loss
+    if tower_loss.any():
+        # Natural draft only: the approach grows with the heat the tower must reject.
+        extra = tower_loss * (TOWER_NATURAL_DRAFT_F + 15.0 * load_share)
+        cw_in = cw_in + extra[:, None]
     eir_t = 1.0 + 0.012 * (cw_in - 85.0) - 0.015 * (chws - 44.0)
     firing = np.maximum(plr, MIN_PLR)  # part-load point while actually running
     power = np.where(run, cap * KW_PER_TON / ch.design_cop * eir_t
@@ -66,6 +96,10 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
     wb_factor = 1.0 + (weather.wet_bulb - 65.0) / 30.0
     tower_speed = np.where(
         any_run, np.clip(0.2 + 0.9 * reject_total / design_reject * wb_factor, 0.2, 1.0), 0.0)
+    # A failing fan (slipping belt to a dead motor) moves less air: the controller, seeing
+    # warm condenser water, commands full speed.
+    tower_cmd = np.where(any_run & (tower_loss > 0), 1.0, tower_speed)
+    tower_air = tower_speed * (1.0 - tower_loss) if tower_loss.any() else tower_speed
     cw_hot = cw_in[:, 0] + reject_total / (500.0 * cw_flow * np.maximum(n_run, 1))
 
     temps = {"chws": chws, "chwr": chwr, "cw_in": np.broadcast_to(cw_in, run.shape),
@@ -89,11 +123,11 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
     signals.update({
         "chw_plant.chw_sp": sp[:, None], "chw_plant.chws": header["chws"],
         "chw_plant.chwr": header["chwr"],
-        "cooling_tower.run": any_run[:, None],
-        "cooling_tower.fan_speed": 100.0 * tower_speed[:, None],
+        "cooling_tower.run": (any_run & (tower_loss < 0.98))[:, None],
+        "cooling_tower.fan_speed": 100.0 * tower_cmd[:, None],
         "cooling_tower.cw_cold": header["cw_cold"], "cooling_tower.cw_hot": header["cw_hot"],
-        "cooling_tower.power": (TOWER_KW_PER_TON * C * cap * tower_speed * tower_speed
-                                 * tower_speed)[:, None],
+        "cooling_tower.power": (TOWER_KW_PER_TON * C * cap * tower_air * tower_air
+                                 * tower_air)[:, None],
     })
     pump_share = plant_flow / (C * design_gpm)
     pumps = {
@@ -101,4 +135,7 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
                         * (0.15 + 0.85 * pump_share * pump_share * pump_share), 0.0),
         "cw": CW_PUMP_KW_PER_GPM * cw_flow * n_run,
     }
+    if fx is not None:
+        for name in ("chw", "cw"):  # a tripped pump draws nothing (the others follow the plant)
+            pumps[name] = np.where(fx.pump_down[f"{name}-pump"], 0.0, pumps[name])
     return signals, pumps, reject_total

@@ -195,9 +195,10 @@ def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
         v[:, qp.noisy] = cols + (qp.noise_abs + qp.noise_rel * np.abs(cols)) * z
     if len(qp.drifting):
         v[:, qp.drifting] += drift(qp, ts, qp.drifting)
+    v[:, qp.bounded] = np.minimum(np.maximum(v[:, qp.bounded], qp.floor), qp.ceiling)
+    # After the physical bounds: a faulty reading may leave them (a meter's negative spike).
     for i, bias in reading_bias.items():
         v[:, i] += bias
-    v[:, qp.bounded] = np.minimum(np.maximum(v[:, qp.bounded], qp.floor), qp.ceiling)
     status = np.zeros((T, P), np.uint8)
     ranged = v[:, qp.ranged]
     out_of_range = (ranged < qp.lo) | (ranged > qp.hi)

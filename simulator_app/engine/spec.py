@@ -200,7 +200,24 @@ FAULT_TYPES = (
     "economizer_stuck",
     "schedule_override",
     "short_cycling",
+    "coil_fouling",
+    "low_chw_delta_t",
+    "pump_failure",
+    "fan_failure",
+    "tower_fan_failure",
+    "duct_static_sensor",
+    "meter_fault",
+    "simultaneous_heating_cooling",
+    "setpoint_misconfig",
+    "schedule_misconfig",
 )
+# Kinds that come in several forms: the first is the default.
+FAULT_MODES = {
+    "duct_static_sensor": ("bias", "stuck"),
+    "meter_fault": ("stuck", "scale", "spike"),
+    "setpoint_misconfig": ("offset", "deadband"),
+    "schedule_misconfig": ("always_on", "shift"),
+}
 
 
 class Fault(_Model):
@@ -213,13 +230,34 @@ class Fault(_Model):
     point: str | None = Field(None, description="sensor_bias: point name on the equipment")
     position_pct: float | None = Field(None, ge=0, le=100, description="stuck position")
     magnitude: float | None = Field(
-        None, description="sensor_bias: bias at severity 1, in the point's unit (default 5)"
-    )
+        None, description="size at severity 1, in the kind's unit (faults.MAGNITUDES): "
+        "sensor_bias °F (5), coil_fouling share of capacity lost (0.6), low_chw_delta_t "
+        "share of design ΔT lost (0.5), duct_static_sensor bias inH₂O (-0.5) or stuck "
+        "reading (0), meter_fault scale factor (1.5) or spike depth × the reading (1), "
+        "simultaneous_heating_cooling °F through the heating coil (8), setpoint_misconfig "
+        "offset °F (-3) or deadband °F (0.5), schedule_misconfig shift in hours (2)")
+    mode: str | None = Field(
+        None, description="the form of the fault: " + "; ".join(
+            f"{k}: {', '.join(v)}" for k, v in FAULT_MODES.items()) + " (first is default)")
 
     @model_validator(mode="after")
     def _ordered(self):
         if self.end is not None and self.end <= self.start:
             raise ValueError("end must be after start")
+        modes = FAULT_MODES.get(self.type)
+        if self.mode is not None and modes is None:
+            raise ValueError(f"mode applies to {', '.join(FAULT_MODES)} only")
+        if self.mode is not None and self.mode not in modes:
+            raise ValueError(f"{self.type} mode is one of {', '.join(modes)}")
+        if self.type in ("coil_fouling", "low_chw_delta_t") and self.magnitude is not None \
+                and not 0 < self.magnitude < 1:
+            raise ValueError(f"{self.type} magnitude is a share of capacity lost, in (0, 1)")
+        if self.type == "meter_fault" and self.magnitude is not None and self.magnitude <= 0:
+            raise ValueError("meter_fault magnitude (a scale factor or spike depth) must be "
+                             "positive")
+        if (self.type == "setpoint_misconfig" and self.mode == "deadband"
+                and self.magnitude is not None and not 0 < self.magnitude <= 10):
+            raise ValueError("a deadband is 0 to 10 °F wide")
         return self
 
 

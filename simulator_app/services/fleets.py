@@ -167,7 +167,9 @@ def run_action(fleet_id, verb, indexes=None, then_start=False, seconds=None):
 
 
 def start(fleet, indexes=None, budget=None):
-    """Start every stopped (or failed) member; returns how many started."""
+    """Start every stopped (or failed) member; returns how many started. A fleet of a
+    disabled org is refused (lifecycle.OrgDisabledError) before any member."""
+    lifecycle.refuse_disabled_org(fleet.org_id, f"fleet {fleet.name!r}")
     budget = budget or Budget()
     started = 0
     running = _running_ids(fleet)

@@ -2,11 +2,11 @@
 
 from django.db import transaction
 
-from ..models import SimulatorEntity, SimulatorState
+from ..models import Org, SimulatorEntity, SimulatorState
 from ..models.state import RUNNING, STOPPED
 from . import config_epochs, recovery, schedule
 from .activity import log_event
-from .errors import BusyError, TransitionError
+from .errors import BusyError, ServiceError, TransitionError
 from .locks import simulator_lock
 from .queue import enqueue_tick
 from .simulator_config import spec_of
@@ -20,9 +20,30 @@ def state_of(simulator):
     return state
 
 
+class OrgDisabledError(ServiceError):
+    """The simulator's org is disabled (deleted softly): its simulators may not start (409)."""
+
+    status = 409
+
+
+def refuse_disabled_org(org_id, what="its simulators"):
+    """Raise OrgDisabledError unless the org exists and is enabled (read fresh: a cached
+    `simulator.org` may predate the deletion). A tick would only stop the simulator again."""
+    org = Org.objects.filter(pk=org_id).values_list("key", "disabled_ts").first()
+    if org is None:
+        raise OrgDisabledError({"detail": f"org {org_id} no longer exists: {what} cannot start"})
+    key, disabled_ts = org
+    if disabled_ts is not None:
+        raise OrgDisabledError({"detail": (
+            f"org {key!r} is disabled (since {disabled_ts:%Y-%m-%d %H:%M} UTC): {what} cannot"
+            " start")})
+
+
 def start(simulator, run_first_tick=True):
     """Enable the schedule and queue a first tick at once (beat's first fire is a boundary
-    away). After an error, the first tick fills the gap the error left."""
+    away). After an error, the first tick fills the gap the error left. A simulator of a
+    disabled org is refused (OrgDisabledError, 409)."""
+    refuse_disabled_org(simulator.org_id, f"simulator {simulator.poller_id}")
     with transaction.atomic():
         state = SimulatorState.objects.select_for_update().get(pk=state_of(simulator).pk)
         if state.status == RUNNING:

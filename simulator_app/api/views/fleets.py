@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ...models import Fleet
-from ...services import access, fleets
+from ...services import access, fleets, lifecycle
 from ...services.queue import enqueue_fleet
 from ..pagination import LimitOffsetPage
 from ..permissions import org_from_body
@@ -93,6 +93,7 @@ class FleetViewSet(viewsets.GenericViewSet):
                    responses=responses(FleetSerializer, *CONTROL, status=202))
     @action(detail=True, methods=["post"])
     def start(self, request, pk):
+        lifecycle.refuse_disabled_org(self.get_object().org_id, "the fleet's buildings")
         return self._queue(request, "start")
 
     @extend_schema(summary="Stop all or some buildings (a task does it)",
