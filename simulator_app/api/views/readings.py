@@ -132,7 +132,16 @@ class HistoryView(SimulatorView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+def refuse_repeated(request, names):
+    """A parameter given twice is a 400 naming it, as history answers (services.history):
+    `.dict()` would silently keep the last one."""
+    for name in names:
+        if len(request.query_params.getlist(name)) > 1:
+            raise ServiceError({name: "give it once"})
+
+
 def window(request, default=timedelta(days=1)):
+    refuse_repeated(request, ("start", "end"))
     params = WindowSerializer(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
     end = params.validated_data.get("end") or timezone.now()
@@ -155,6 +164,7 @@ class LabelsView(SimulatorView):
     def get(self, request, id):
         simulator = self.simulator(id)
         start, end = window(request)
+        refuse_repeated(request, ("anomalies",))
         flag = AnomaliesSerializer(data=request.query_params.dict())
         flag.is_valid(raise_exception=True)
         found = labels.labels(simulator, to_epoch(start), to_epoch(end),
