@@ -1,18 +1,27 @@
 """Provisioning many new simulators at once: what `provisioning.provision` writes, in bulk.
 
 A default building is 588 entities and ~7,200 tags; written row by row that is ~0.7 s. Here a
-batch of buildings allocates its entity ids from the sequence in one statement and COPYs the
-entities, the key map, the tags and the org permissions (PostgreSQL), so a building costs
-tens of milliseconds. The rows are the same as one-by-one provisioning writes (a test compares
-them); SQLite, the embedded default, takes the one-by-one path.
+batch of buildings costs three statements on PostgreSQL: one INSERT creates the batch's
+entities and their org permissions and returns the ids, one COPY writes the key map and one
+streams the tags, so a building costs tens of milliseconds. The rows are the same as one-by-one
+provisioning writes (a test compares them); SQLite, the embedded default, takes the one-by-one
+path.
+
+The tag lines are rendered from fragments cached per (tag, value) — most tags are markers,
+kinds, units and refs that every building repeats — and written building by building to a COPY
+whose network writes run in psycopg's writer thread, so the server indexes one building's tags
+while Python renders the next (on PostgreSQL the entity_tag index upkeep is most of the cost).
 
 Only for simulators that have no entities yet (a fleet's new members): changing an existing
 simulator's spec goes through `provisioning.provision`, which diffs.
 """
 
 import json
+import time
+from collections import defaultdict
 
 from django.db import connection, transaction
+from psycopg.copy import QueuedLibpqWriter
 
 from .. import engine
 from ..models import Entity, EntityTag, OrgEntityPermission, SimulatorEntity
@@ -22,7 +31,9 @@ from .tag_values import tag_columns
 
 TAG_COLUMNS = ("entity_id", "tag_id", "value_n", "value_b", "value_s", "value_ts",
                "value_dict", "value_ref")
-MARKER_TAIL = "\t\\N" * (len(TAG_COLUMNS) - 2) + "\n"
+
+# Seconds spent per phase, summed over calls (the benchmark prints them per building).
+TIMINGS = defaultdict(float)
 
 
 def catalogue_items(spec):
@@ -33,38 +44,138 @@ def catalogue_items(spec):
     return items
 
 
-def provision_new(pairs):
+def provision_new(pairs, chunk=10):
     """Provision [(simulator, spec)] that have no entities yet; returns entities written.
 
-    Runs inside the caller's transaction (or one of its own).
+    Runs inside the caller's transaction (or one of its own). The batch goes in chunks of
+    `chunk` buildings, pipelined so that Python works while the server indexes: the tag lines
+    of a chunk are rendered while its key map is being copied, and the next chunk's catalogues
+    are built while its tags are.
     """
     if connection.vendor != "postgresql":
         return sum(provisioning.provision(sim, spec)["entities"] for sim, spec in pairs)
+    pairs = list(pairs)
+    tag_ids, written = {}, 0
+    lines = TagLines(tag_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        built = _catalogues(pairs[:chunk])
+        for at in range(0, len(pairs), chunk):
+            began = time.perf_counter()
+            names = {name for _, items in built for _, tags, _ in items for name in tags}
+            if not names <= tag_ids.keys():
+                tag_ids.update(ensure_tag_defs(names))
+            mappings = _create_entities(cursor, built)
+            began = _spent("entities_sql", began)
+            with _copy(cursor, SimulatorEntity,
+                       ("simulator_id", "key", "entity_id", "is_point")) as copy:
+                began = _spent("copy_wait", began)
+                copy.write("".join(
+                    f"{sim.poller_id}\t{_text(key)}\t{mapping[key]}\t{'t' if is_point else 'f'}\n"
+                    for (sim, items), mapping in zip(built, mappings)
+                    for key, _, is_point in items
+                ))
+                blocks = [lines.building(items, mapping)
+                          for (_, items), mapping in zip(built, mappings)]
+                began = _spent("render", began)
+            began = _spent("copy_wait", began)
+            with _copy(cursor, EntityTag, TAG_COLUMNS) as copy:
+                for block in blocks:
+                    copy.write(block)
+                written += sum(len(mapping) for mapping in mappings)
+                _spent("copy_wait", began)
+                built = _catalogues(pairs[at + chunk:at + 2 * chunk])
+                began = time.perf_counter()
+            _spent("copy_wait", began)
+    return written
+
+
+def _catalogues(pairs):
+    began = time.perf_counter()
     built = [(sim, catalogue_items(spec)) for sim, spec in pairs]
-    with transaction.atomic():
-        tag_ids = ensure_tag_defs(
-            {name for _, items in built for _, tags, _ in items for name in tags}
+    _spent("catalogue", began)
+    return built
+
+
+def _create_entities(cursor, built):
+    """Key -> entity id per building: one INSERT per org creates the entities and the org's
+    permissions on them and returns the ids."""
+    by_org = defaultdict(list)
+    for at, (sim, items) in enumerate(built):
+        by_org[(sim.org_id, sim.org.key)].append(at)
+    mappings = [None] * len(built)
+    for (org_id, value_table), ats in by_org.items():
+        count = sum(len(built[at][1]) for at in ats)
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {_table(Entity)} (value_table_id)"
+            f" SELECT %s FROM generate_series(1, %s) RETURNING id),"
+            f" p AS (INSERT INTO {_table(OrgEntityPermission)} (org_id, entity_id)"
+            f" SELECT %s, id FROM e)"
+            f" SELECT id FROM e ORDER BY id",
+            [value_table, count, org_id],
         )
-        ids = iter(_allocate_entity_ids(sum(len(items) for _, items in built)))
-        entities, keys, tags, permissions = [], [], [], []
-        for sim, items in built:
-            mapping = {key: next(ids) for key, _, _ in items}
-            for key, item_tags, is_point in items:
-                entity_id = mapping[key]
-                entities.append((entity_id, sim.org.key))
-                keys.append((sim.poller_id, key, entity_id, is_point))
-                permissions.append((sim.org_id, entity_id))
-                for name, value in item_tags.items():
-                    columns = tag_columns(value, mapping)
-                    # Most tags are markers (no value column): their line is a constant tail.
-                    tags.append(f"{entity_id}\t{tag_ids[name]}{MARKER_TAIL}" if not columns
-                                else _line(_tag_row(entity_id, tag_ids[name], columns)))
-        with connection.cursor() as cursor:
-            _copy(cursor, Entity, ("id", "value_table_id"), entities)
-            _copy(cursor, SimulatorEntity, ("simulator_id", "key", "entity_id", "is_point"), keys)
-            _copy(cursor, EntityTag, TAG_COLUMNS, tags, lines=True)
-            _copy(cursor, OrgEntityPermission, ("org_id", "entity_id"), permissions)
-    return len(entities)
+        ids = iter([row[0] for row in cursor.fetchall()])
+        for at in ats:
+            mappings[at] = {key: next(ids) for key, _, _ in built[at][1]}
+    return mappings
+
+
+class TagLines:
+    """entity_tag rows as COPY text, rendered from fragments cached per tag and value.
+
+    A line is `<entity id>` + a suffix; the suffix of a marker, kind, unit or number depends
+    only on (tag, value), so it is rendered once per batch; refs and strings are rendered per
+    row. Anything else takes the generic path (`tag_row`), which defines the format."""
+
+    def __init__(self, tag_ids):
+        self.tag_ids = tag_ids
+        self.fixed = {}
+        self.ref_heads = {}
+        self.str_heads = {}
+
+    def building(self, items, mapping):
+        return "".join(self.entity(mapping[key], tags, mapping) for key, tags, _ in items)
+
+    def entity(self, entity_id, tags, mapping):
+        parts = []
+        for name, value in tags.items():
+            kind = type(value)
+            if kind is dict:
+                tag_kind = value["_kind"]
+                if tag_kind == "ref":
+                    head = self.ref_heads.get(name) or self._head(self.ref_heads, name, 5)
+                    parts.append(f"{head}{mapping[value['val']]}\n")
+                    continue
+                key = (name, tag_kind, value.get("val"), value.get("unit")) \
+                    if tag_kind in ("marker", "number") else None
+            elif kind is str:
+                head = self.str_heads.get(name) or self._head(self.str_heads, name, 2)
+                parts.append(f"{head}{value.translate(_ESCAPES)}\t\\N\t\\N\t\\N\n")
+                continue
+            else:
+                key = (name, kind, value) if kind in (bool, int, float) else None
+            suffix = self.fixed.get(key) if key is not None else None
+            if suffix is None:
+                row = tag_row(0, self.tag_ids[name], tag_columns(value, mapping))
+                suffix = "\t" + "\t".join(map(_text, row[1:])) + "\n"
+                if key is not None:
+                    self.fixed[key] = suffix
+            parts.append(suffix)
+        prefix = str(entity_id)
+        return prefix + prefix.join(parts)
+
+    def _head(self, heads, name, nulls):
+        """`\\t<tag id>` and `nulls` NULL fields: a ref's (or a string's) line up to its value."""
+        heads[name] = f"\t{self.tag_ids[name]}" + "\t\\N" * nulls + "\t"
+        return heads[name]
+
+
+def tag_row(entity_id, tag_id, columns):
+    """The TAG_COLUMNS values of one entity_tag row (the generic rendering)."""
+    row = [entity_id, tag_id]
+    for name in TAG_COLUMNS[2:]:
+        value = columns.get(name)
+        row.append(json.dumps(value) if name == "value_dict" and value is not None else value)
+    return row
 
 
 def analyze_catalogue():
@@ -75,24 +186,6 @@ def analyze_catalogue():
     with connection.cursor() as cursor:
         for model in (Entity, EntityTag, OrgEntityPermission, SimulatorEntity):
             cursor.execute(f"ANALYZE {_table(model)}")
-
-
-def _allocate_entity_ids(count):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('core.entity', 'id')) "
-            "FROM generate_series(1, %s)",
-            [count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _tag_row(entity_id, tag_id, columns):
-    row = [entity_id, tag_id]
-    for name in TAG_COLUMNS[2:]:
-        value = columns.get(name)
-        row.append(json.dumps(value) if name == "value_dict" and value is not None else value)
-    return row
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -109,21 +202,23 @@ def _text(value):
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def line(row):
+    return "\t".join(map(_text, row)) + "\n"
+
+
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _line(row):
-    return "\t".join(map(_text, row)) + "\n"
+def _spent(phase, began):
+    """Add the time since `began` to `phase`; returns now."""
+    now = time.perf_counter()
+    TIMINGS[phase] += now - began
+    return now
 
 
-def _copy(cursor, model, columns, rows, lines=False, chunk=20_000):
-    """COPY rows (or ready text lines) in text format, written in large blocks: a building's
-    ~7,200 tag rows cost a few milliseconds of Python instead of a write_row call each."""
-    if not rows:
-        return
+def _copy(cursor, model, columns):
+    """A COPY in text format whose writes go through psycopg's writer thread, so the caller
+    goes on (rendering, building catalogues) while the server works on what it was sent."""
     sql = f"COPY {_table(model)} ({', '.join(columns)}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:
-        for at in range(0, len(rows), chunk):
-            block = rows[at:at + chunk]
-            copy.write("".join(block if lines else map(_line, block)))
+    return cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor))
