@@ -102,6 +102,7 @@ class PostgresValueDatabase:
         self.bulk_maintenance_work_mem = bulk_maintenance_work_mem
         self._conn = None
         self._ready_orgs = set()
+        self._statements = {}  # (name, org key) -> the statement's text (see _statement)
         self._in_deadline = False
         self.ddl_checks = 0  # value-table DDL checks run by this object (tests, benchmarks)
 
@@ -116,6 +117,7 @@ class PostgresValueDatabase:
             self.close()
             self._conn = self._connect()
             self._ready_orgs.clear()
+            self._statements.clear()
         return self._conn
 
     def _connect(self, autocommit=True):
@@ -246,6 +248,23 @@ class PostgresValueDatabase:
         values, current = ddl.table_names(org_key)
         return sql.Identifier(ddl.SCHEMA, values), sql.Identifier(ddl.SCHEMA, current)
 
+    def _statement(self, conn, name, org_key):
+        """The text of one of a write's statements for an org, composed once per connection:
+        psycopg's `sql` composition (Identifier quoting, format, join) cost more CPU per tick
+        than encoding the tick's rows."""
+        key = (name, org_key)
+        statement = self._statements.get(key)
+        if statement is None:
+            vt, ct = self._tables(org_key)
+            statement = {
+                "copy": lambda: _copy_into(vt),
+                "watermark": lambda: _watermark_query(vt),
+                "merge": lambda: self._merge_from_stage(vt),
+                "current": lambda: _refresh_current_query(vt, ct, from_stage=False),
+            }[name]().as_string(conn)
+            self._statements[key] = statement
+        return statement
+
     # --- write ------------------------------------------------------------------------
 
     def write(self, org_key, rows, *, before_commit=None, bulk=False):
@@ -298,8 +317,7 @@ class PostgresValueDatabase:
                     # nothing would notice: restore the indexes and go on normally.
                     loader = loader.finish(cur)
                 if loader is not None:
-                    self._copy(cur, sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)")
-                               .format(vt, _COLS), chunk)
+                    self._copy(cur, self._statement(conn, "copy", org_key), chunk)
                     stats.copied += len(chunk)
                 else:
                     self._write_chunk(conn, cur, vt, org_key, chunk, stats)
@@ -308,15 +326,19 @@ class PostgresValueDatabase:
             if loader is not None:
                 loader.finish(cur)
             if touched:
-                stats.current = self._refresh_current(cur, vt, ct,
-                                                      np.unique(np.concatenate(touched)))
+                entities = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+                cur.execute(self._statement(conn, "current", org_key),
+                            (int_array_literal(entities),))
+                stats.current = cur.rowcount
             if before_commit is not None:
                 before_commit(conn, stats)
         return stats
 
     def _write_chunk(self, conn, cur, vt, org_key, rows, stats):
         """COPY rows above the entities' watermark, upsert the rest."""
-        watermark = self._watermark(cur, vt, rows.entities())
+        cur.execute(self._statement(conn, "watermark", org_key),
+                    (int_array_literal(rows.entities()),))
+        watermark = cur.fetchone()[0]
         if watermark is None:
             fresh, known = rows, rows[:0]
         else:
@@ -325,8 +347,7 @@ class PostgresValueDatabase:
         if len(fresh):
             try:
                 with conn.transaction():  # savepoint
-                    self._copy(cur, sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)")
-                               .format(vt, _COLS), fresh)
+                    self._copy(cur, self._statement(conn, "copy", org_key), fresh)
                 stats.copied += len(fresh)
             except (pg_errors.UniqueViolation, pg_errors.DeadlockDetected):
                 # A concurrent writer got there first (we take no table lock, so that
@@ -335,18 +356,9 @@ class PostgresValueDatabase:
                          self.key, org_key)
                 known = ValueRows.concat([known, fresh]) if len(known) else fresh
         if len(known):
-            self._upsert(cur, vt, known)
+            self._upsert(cur, vt, known, self._statement(conn, "merge", org_key))
             stats.upserted += len(known)
 
-    @staticmethod
-    def _watermark(cur, vt, entities):
-        """Newest stored ts (µs) among `entities`, or None when none of them has rows."""
-        cur.execute(sql.SQL(
-            "SELECT (extract(epoch FROM max(m.ts)) * 1000000)::int8 "
-            "FROM unnest(%s::int4[]) AS e(id) CROSS JOIN LATERAL "
-            "(SELECT ts FROM {} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS m"
-        ).format(vt), (int_array_literal(entities),))
-        return cur.fetchone()[0]
 
     def _copy(self, cur, statement, rows):
         # More than one chunk: encode the next chunk while a thread sends the previous one, so
@@ -366,14 +378,13 @@ class PostgresValueDatabase:
             "value_b bool, value_s varchar, value_ts timestamp, status varchar)"
         ).format(sql.Identifier(STAGE_TABLE)))
 
-    def _upsert(self, cur, vt, rows):
+    def _upsert(self, cur, vt, rows, merge):
         self._ensure_stage(cur)
         stage = sql.Identifier(STAGE_TABLE)
         for chunk in rows.chunks(self.upsert_chunk_rows):
             cur.execute(sql.SQL("TRUNCATE {}").format(stage))
-            self._copy(cur, sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)")
-                       .format(stage, _COLS), chunk)
-            cur.execute(self._merge_from_stage(vt))
+            self._copy(cur, _copy_into(stage), chunk)
+            cur.execute(merge)
 
     @staticmethod
     def _merge_from_stage(vt):
@@ -394,25 +405,8 @@ class PostgresValueDatabase:
     @staticmethod
     def _refresh_current(cur, vt, ct, entities, from_stage=False):
         """Newest stored row of each entity into _current, never moving it backwards."""
-        cols = ("ts",) + _DATA_COLS
-        source = (sql.SQL("(SELECT DISTINCT entity_id AS id FROM {}) AS e")
-                  .format(sql.Identifier(STAGE_TABLE)) if from_stage
-                  else sql.SQL("unnest(%s::int4[]) AS e(id)"))
-        cur.execute(sql.SQL(
-            "INSERT INTO {ct} AS c ({cols}) SELECT {vcols} FROM {source} CROSS JOIN LATERAL "
-            "(SELECT * FROM {vt} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS v "
-            "ON CONFLICT (entity_id) DO UPDATE SET {sets} "
-            "WHERE EXCLUDED.ts >= c.ts AND ({old}) IS DISTINCT FROM ({new})"
-        ).format(
-            ct=ct, vt=vt, cols=_COLS, source=source,
-            vcols=sql.SQL(", ").join(sql.SQL("v.{}").format(sql.Identifier(c))
-                                     for c in VALUE_COLUMNS),
-            sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-                                    for c in cols),
-            old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in cols),
-            new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c))
-                                   for c in cols),
-        ), None if from_stage else (int_array_literal(entities),))
+        cur.execute(_refresh_current_query(vt, ct, from_stage),
+                    None if from_stage else (int_array_literal(entities),))
         return cur.rowcount
 
     # --- delete -----------------------------------------------------------------------
@@ -554,6 +548,44 @@ class PostgresValueDatabase:
         from .sync_state import PostgresSyncState
 
         return PostgresSyncState(self)
+
+
+def _copy_into(table):
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, _COLS)
+
+
+def _watermark_query(vt):
+    """Newest stored ts (µs) among the entities of an int4[] parameter, or NULL when none of
+    them has rows."""
+    return sql.SQL(
+        "SELECT (extract(epoch FROM max(m.ts)) * 1000000)::int8 "
+        "FROM unnest(%s::int4[]) AS e(id) CROSS JOIN LATERAL "
+        "(SELECT ts FROM {} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS m"
+    ).format(vt)
+
+
+def _refresh_current_query(vt, ct, from_stage):
+    """Newest stored row of each entity into _current, never moving it backwards: the entities
+    of an int4[] parameter, or (from_stage) those of the staging table."""
+    cols = ("ts",) + _DATA_COLS
+    source = (sql.SQL("(SELECT DISTINCT entity_id AS id FROM {}) AS e")
+              .format(sql.Identifier(STAGE_TABLE)) if from_stage
+              else sql.SQL("unnest(%s::int4[]) AS e(id)"))
+    return sql.SQL(
+        "INSERT INTO {ct} AS c ({cols}) SELECT {vcols} FROM {source} CROSS JOIN LATERAL "
+        "(SELECT * FROM {vt} WHERE entity_id = e.id ORDER BY ts DESC LIMIT 1) AS v "
+        "ON CONFLICT (entity_id) DO UPDATE SET {sets} "
+        "WHERE EXCLUDED.ts >= c.ts AND ({old}) IS DISTINCT FROM ({new})"
+    ).format(
+        ct=ct, vt=vt, cols=_COLS, source=source,
+        vcols=sql.SQL(", ").join(sql.SQL("v.{}").format(sql.Identifier(c))
+                                 for c in VALUE_COLUMNS),
+        sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
+                                for c in cols),
+        old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in cols),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c))
+                               for c in cols),
+    )
 
 
 def int_array_literal(ids):

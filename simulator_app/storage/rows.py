@@ -16,6 +16,7 @@ deduplication sort (rows from an engine batch are unique by construction).
 """
 
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -146,8 +147,9 @@ class ValueRows:
         if eids.shape != (n_p,):
             raise InvalidRowsError(f"{len(eids)} entity ids for {n_p} batch points")
         kinds = tuple(batch.kinds)
-        unknown = sorted(set(kinds) - {KIND_NUMBER, KIND_BOOL})
-        if len(kinds) != n_p or unknown:
+        bool_points = _bool_points(kinds)
+        if len(kinds) != n_p or bool_points is None:
+            unknown = sorted(set(kinds) - {KIND_NUMBER, KIND_BOOL})
             raise InvalidRowsError(f"batch kinds must be {KIND_NUMBER}/{KIND_BOOL} per point, "
                                    f"got {unknown or len(kinds)}")
         batch_ts = np.asarray(batch.ts, dtype=np.int64)
@@ -165,7 +167,7 @@ class ValueRows:
         p_idx = flat // n_t if n_t else flat
         t_idx = flat - p_idx * n_t
         picked = values[t_idx, p_idx]
-        is_bool = np.fromiter((k == KIND_BOOL for k in kinds), dtype=bool, count=n_p)[p_idx]
+        is_bool = bool_points[p_idx]
         known = ~np.isnan(picked)
         value_n = np.where(is_bool, np.nan, picked)
         value_b = np.where(is_bool & known, picked != 0, -1).astype(np.int8)
@@ -381,6 +383,19 @@ class ValueRows:
                 "status": st,
             })
         return out
+
+
+@lru_cache(maxsize=256)
+def _bool_points(kinds):
+    """Read-only bool [P]: which points of a batch's `kinds` are Bool; None if a kind is neither
+    Number nor Bool. Memoised: a simulator's batches share one kinds tuple every tick."""
+    from simulator_app.engine.batch import KIND_BOOL, KIND_NUMBER
+
+    if not set(kinds) <= {KIND_NUMBER, KIND_BOOL}:
+        return None
+    mask = np.fromiter((k == KIND_BOOL for k in kinds), dtype=bool, count=len(kinds))
+    mask.flags.writeable = False
+    return mask
 
 
 def rows_from_tuples(records, status_names=DEFAULT_STATUSES):
