@@ -6,6 +6,7 @@ so adding a point does not reshuffle the others.
 """
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,8 +19,9 @@ _MASK = (1 << 64) - 1
 NOISE, DROPOUT, STALE, OUTAGE, DRIFT, OCCUPANCY, WEATHER, WANDER = range(1, 9)
 
 
+@lru_cache(maxsize=8192)
 def key_hash(text):
-    """Stable 64-bit hash of a string key."""
+    """Stable 64-bit hash of a string key (memoised: the same few keys every tick)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
@@ -37,6 +39,7 @@ def _mix(x):
     return x
 
 
+@lru_cache(maxsize=4096)
 def _salt(seed, stream):
     z = (seed * 0x9E3779B97F4A7C15 + stream * 0xD1B54A32D192ED03 + 1) & _MASK
     return np.uint64(int(_mix(np.array([z], np.uint64))[0]))
@@ -65,6 +68,10 @@ def normal(h):
     return (total * (1.0 / 65536.0) - 2.0) * np.sqrt(3.0)
 
 
+@lru_cache(maxsize=4096)
 def scalar_uniforms(seed, stream, key, n):
-    """n uniforms for per-key constants (phases, rates): counters 0..n-1."""
-    return uniform(hashes(seed, stream, [key_hash(key)], np.arange(n)))[:, 0]
+    """n uniforms for per-key constants (phases, rates): counters 0..n-1. Memoised (the same
+    constants every tick), so the array is read-only."""
+    u = uniform(hashes(seed, stream, [key_hash(key)], np.arange(n)))[:, 0]
+    u.flags.writeable = False
+    return u

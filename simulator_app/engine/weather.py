@@ -19,6 +19,7 @@ light through the sun's geometry at the file's site (solar.py).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -79,7 +80,21 @@ def _c_to_f(c):
 
 
 def _daily_series(seed, name, days, phi):
-    """Unit-variance AR(1) over days at the integer days `days` (sorted, unique)."""
+    """Unit-variance AR(1) over days at the integer days `days` (sorted, unique). Read-only:
+    consecutive days (every caller's span) are memoised, since a live tick asks for the same
+    two or three days 96 times a day."""
+    first, last = int(days[0]), int(days[-1])
+    if len(days) == last - first + 1:
+        return _consecutive_series(seed, name, first, last, phi)
+    return _ar_series(seed, name, days, phi)
+
+
+@lru_cache(maxsize=256)
+def _consecutive_series(seed, name, first, last, phi):
+    return _ar_series(seed, name, np.arange(first, last + 1, dtype=np.int64), phi)
+
+
+def _ar_series(seed, name, days, phi):
     counters = np.arange(days[0] - AR_DAYS + 1, days[-1] + 1)
     z = rng.normal(rng.hashes(seed, rng.WEATHER, [rng.key_hash(name)], counters))[:, 0]
     out = np.zeros(len(days))
@@ -87,6 +102,7 @@ def _daily_series(seed, name, days, phi):
     scale = np.sqrt(1.0 - phi * phi)
     for j in range(AR_DAYS):  # a fixed order of additions: the same bits in any window
         out += (scale * phi**j) * z[offset - j]
+    out.flags.writeable = False
     return out
 
 
