@@ -92,6 +92,26 @@ def update_config(simulator, building=None, interval_minutes=None, wait_seconds=
     return simulator
 
 
+def reprovision(simulator, wait_seconds=30):
+    """Write the simulator's catalogue again (services.provisioning, idempotent): tags an hsim
+    upgrade changed reach its existing points, points it added get entities. Under the
+    simulator's lock (BusyError if a run holds it past `wait_seconds`); logs `config_change`
+    when anything changed. The provisioning counts."""
+    with simulator_lock(simulator.poller_id, wait_seconds=wait_seconds) as acquired:
+        if not acquired:
+            raise BusyError(f"simulator {simulator.poller_id} is busy generating; try again")
+        with transaction.atomic():
+            changes = provisioning.provision(simulator, spec_of(simulator))
+            if any(changes[k] for k in ("added", "disabled", "tags_added", "tags_disabled")):
+                log_event(
+                    simulator.poller_id, "config_change",
+                    f"Re-provisioned: {changes['added']} entities added, {changes['disabled']}"
+                    f" disabled, {changes['tags_added']} tags written,"
+                    f" {changes['tags_disabled']} disabled",
+                    reason="reprovision", **changes)
+    return changes
+
+
 def rebase(simulator, spec):
     """Continue a simulator that has history on a new configuration.
 
