@@ -138,13 +138,12 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, 
     leak = np.where(on & chw_ok[:, None], AIR * flow * fx.leak_f, 0.0)
 
     z_ahu = np.array([z.ahu for z in layout.zones])
-    on_z = on[:, z_ahu]
     min_cfm = spec.equipment.vav_min_fraction * cfm_max
     reheat_cap = AIR * min_cfm * (DAT_MAX_F - sp.supply_air_f)
     reheat_rise = zres.reheat / (AIR * np.maximum(zres.flow, 1.0))
     dat = np.where(zres.flow > 0.0, zres.sat[:, z_ahu] + reheat_rise, zres.temp)
     signals = {
-        "ahu.fan_cmd": on, "ahu.fan_run": on, "ahu.fan_speed": 100.0 * speed,
+        "ahu.fan_cmd": zres.fan_cmd, "ahu.fan_run": on, "ahu.fan_speed": 100.0 * speed,
         "ahu.power": np.where(on, design * spec.equipment.fan_w_per_cfm / 1000.0
                               * (0.04 + 0.96 * speed * speed * speed), 0.0),
         "ahu.sat": sat, "ahu.sat_sp": np.where(warm, sp.warmup_supply_air_f, sat_sp),
@@ -154,14 +153,16 @@ def air_handlers(spec, layout, weather, occ_mode, zres, fx, chw_ok, hw_ok, occ, 
             AIR * design * COOL_COIL_DT_F * (1.0 - fx.coil_fouling)), 0.0, 1.0),
         "ahu.heating_valve": 100.0 * np.clip(heat_cmd / (AIR * design * HEAT_COIL_DT_F), 0.0,
                                              1.0),
-        "ahu.static": np.where(on, sp.duct_static_inh2o * (0.95 + 0.1 * (1.0 - speed)), 0.0),
+        "ahu.static": np.where(on, sp.duct_static_inh2o * (0.95 + 0.1 * (1.0 - speed))
+                               * zres.static_ratio, 0.0),
         "ahu.static_sp": np.full(mat.shape, sp.duct_static_inh2o),
         "ahu.flow": flow,
-        "vav.zone_temp": zres.temp, "vav.flow": zres.flow,
-        "vav.damper": np.where(on_z, 100.0 * zres.flow_cmd / cfm_max, 0.0),
-        # A stuck damper stays where it stuck, fan on or off; a free one follows its command.
+        # The flow sensor's reading, the box's damper command and where the damper really is
+        # (it lags the command; a stuck one stays where it stuck, fan on or off).
+        "vav.zone_temp": zres.temp, "vav.flow": zres.flow_reading,
+        "vav.damper": 100.0 * zres.damper,
         "vav.damper_fb": np.where(fx.damper_stuck, 100.0 * fx.damper_position,
-                                  np.where(on_z, 100.0 * zres.flow_cmd / cfm_max, 0.0)),
+                                  100.0 * zres.position),
         "vav.reheat": 100.0 * np.clip(zres.reheat / reheat_cap, 0.0, 1.0),
         "vav.dat": dat,
         "vav.co2": air.zone_co2, "vav.rh": air.zone_rh,

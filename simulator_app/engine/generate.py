@@ -83,7 +83,9 @@ def _block(model, ts, state):
     ahus = model.layout.ahus
     co2 = np.array([state.indoor.get(a, np.nan) for a in ahus])
     staging = dict(state.staging)
-    signals, end_temps, fx, end_co2 = physics.run(model, ts, temps, carry, co2, staging)
+    controls = dict(state.controls)
+    signals, end_temps, fx, end_co2 = physics.run(model, ts, temps, carry, co2, staging,
+                                                  controls)
 
     values = np.empty((len(ts), len(keys)))
     for name, idx, cols in model.signals:
@@ -113,5 +115,6 @@ def _block(model, ts, state):
         idle=carry,
         indoor={a: float(c) for a, c in zip(ahus, end_co2)},
         staging=staging,
+        controls=controls,
     )
     return (readings, status, present), new_state

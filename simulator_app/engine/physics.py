@@ -7,6 +7,7 @@ meters. Returns signals named "<equipment type>.<signal>", each [T, n].
 
 import numpy as np
 
+from . import controls as control_dynamics
 from . import rng
 from .airside import air_handlers, supply_air_plan
 from .boilers import hot_water_plant
@@ -34,7 +35,7 @@ def _wander(spec, layout, ts):
         2 * np.pi * hours / 6.1 + phases[1])
 
 
-def run(model, ts, state_temps, carry, co2_start=None, staging=None):
+def run(model, ts, state_temps, carry, co2_start=None, staging=None, controls=None):
     spec, layout = model.spec, model.layout
     sp = spec.setpoints
     w = weather(spec, ts)
@@ -78,14 +79,27 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None):
         hot_water=hw_ok, cfm_max=model.cfm_max, min_fraction=spec.equipment.vav_min_fraction,
         stuck=fx.damper_stuck, stuck_cfm=fx.damper_position * model.cfm_max,
         zone_ahu=model.zone_ahu, ahu_starts=np.array(layout.zone_ahu_starts),
+        cool_occ=sp.occupied_cooling_f + DROOP_F + wander - fx.zone_bias,
+        heat_occ=sp.occupied_heating_f - DROOP_F + wander - fx.zone_bias,
+        stuck_position=fx.damper_position,
+        dyn=control_dynamics.plan(spec, layout, ts, lc, model.cfm_max),
     )
+    # Supply-air loops hunt some days too (only where the cooling coil surely has control).
+    inputs.sat = inputs.sat + control_dynamics.sat_hunting(spec, layout, ts, w.oat, chw_ok)
     zone_faults(inputs, fx, model.zone_ahu)  # failed fans, misconfigured setpoints
     # A zone with no carried temperature (a cold start, or a zone a spec change added)
     # starts settled between its setpoints; the others keep their thermal state.
     settled = np.clip(loads.t_free[0], heat_target[0], cool_target[0])
     state_temps = settled if state_temps is None else np.where(
         np.isnan(state_temps), settled, state_temps)
-    zres = simulate(inputs, state_temps)
+    # Control dynamics (damper positions, loop transients, fan timers) carry over in the
+    # state's "controls" dict, updated in place like the staging timers.
+    controls = {} if controls is None else controls
+    zone_keys, step = [z.key for z in layout.zones], spec.interval_seconds
+    zres = simulate(inputs, state_temps, control_dynamics.load(controls, zone_keys, layout.ahus,
+                                                               step))
+    controls.clear()
+    controls.update(control_dynamics.store(zres.end_controls, zone_keys, layout.ahus, step))
 
     if co2_start is None:
         co2_start = np.full(len(layout.ahus), np.nan)

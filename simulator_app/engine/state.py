@@ -11,7 +11,10 @@
                                                           # plant sensors that drift when off
       "indoor": {"ahu-1": 612.4, ...},                    # return-air CO₂ (ppm) per AHU
       "staging": {"chw": [1, 1767220200, 1767220200], ...} # machines on, last change, last
-    }                                                     # start (staging timers)
+                                                          # start (staging timers)
+      "controls": {"vav-01-north": [0.1, 0.0, ...],       # control dynamics (controls.py):
+                   "ahu-1": [1.0, 2700.0, 0.0, 0.0]}      # loop offsets, damper, fan timers
+    }
 
 Floats are stored at full precision (JSON round-trips float64 exactly), so a resumed run is
 bit-identical to an uninterrupted one. Unknown or missing keys fall back to a cold start.
@@ -33,6 +36,7 @@ class State:
     idle: dict = field(default_factory=dict)
     indoor: dict = field(default_factory=dict)
     staging: dict = field(default_factory=dict)
+    controls: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {
@@ -46,6 +50,8 @@ class State:
                      for k, v in self.idle.items()},
             "indoor": _finite(self.indoor),
             "staging": {k: [int(x) for x in v] for k, v in self.staging.items()},
+            "controls": {k: [None if x is None else float(x) for x in v]
+                         for k, v in self.controls.items()},
         }
 
     @classmethod
@@ -67,6 +73,8 @@ class State:
                   for k, v in (data.get("idle") or {}).items()},
             indoor={k: float(v) for k, v in (data.get("indoor") or {}).items()},
             staging={k: [int(x) for x in v] for k, v in (data.get("staging") or {}).items()},
+            controls={k: [None if x is None else float(x) for x in v]
+                      for k, v in (data.get("controls") or {}).items()},
         )
 
 

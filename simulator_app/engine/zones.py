@@ -5,17 +5,24 @@ its gains folded into T_free) and with the other zones of its floor (open plan),
 C dT/dt = UA (T_free - T) + UI (T_floor - T) + Q_hvac, solved exactly over a step for the HVAC
 heat and floor temperature at its start, so any interval length is stable. The VAV picks the
 airflow (and reheat) that lands the zone on its setpoint at the end of the step, within its
-limits; an AHU runs when its schedule says occupied or,
-unoccupied, when a zone drifts outside the setback band (night cycle, warm air for heating);
-a night cycle drives its zones a differential past the setback, so it runs in short bursts.
+limits, aiming at a target that moves like a PI loop's after a setpoint step (controls.py);
+the VAV box realises that flow through a lagging damper with a deadband, and its sensor
+filters what it delivers. An AHU runs when its schedule says occupied, when optimal start
+calls for recovery before occupancy, or, unoccupied, when a zone drifts outside the setback
+band (night cycle, warm air for heating); a night cycle drives its zones a differential past
+the setback, and a fan keeps its minimum on and off times.
 
 The loop body is whole-array numpy over zones; every step does the same operations on arrays
 of the same shape, so the result does not depend on where a window was split.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from .controls import (COLD_AHU_STEPS, KICK_F, OPT_BASE_MIN, OPT_COOL_MIN_PER_F,
+                       OPT_HEAT_MIN_PER_F, OPT_MAX_MIN, START_STATIC, WARMUP_SAT_DIP_F,
+                       ControlState, Dynamics)
 
 AIR = 1.08  # Btu/h per cfm per °F (sensible heat of standard air)
 NIGHT_DIFFERENTIAL_F = 2.0  # a night cycle overshoots the setback by this, then stops
@@ -31,6 +38,8 @@ class ZoneInputs:
     per_floor: int  # zones per floor (consecutive)
     cool_sp: np.ndarray  # [T, Z] the cooling target the controller acts on
     heat_sp: np.ndarray  # [T, Z] the heating target the controller acts on
+    cool_occ: np.ndarray  # [T, Z] the occupied cooling target (optimal start aims at it)
+    heat_occ: np.ndarray  # [T, Z] the occupied heating target
     occupied: np.ndarray  # [T, A] bool: AHU in occupied mode
     sat: np.ndarray  # [T, A] °F supply air in occupied mode
     warmup_sat: float  # °F supply air in unoccupied heating
@@ -39,74 +48,245 @@ class ZoneInputs:
     min_fraction: float  # occupied minimum airflow share
     stuck: np.ndarray  # [T, Z] bool: damper stuck
     stuck_cfm: np.ndarray  # [Z] airflow through a stuck damper with the fan on
+    stuck_position: np.ndarray  # [Z] share open of a stuck damper
     zone_ahu: np.ndarray  # [Z] AHU index of each zone
     ahu_starts: np.ndarray  # [A] first zone of each AHU
+    dyn: Dynamics = None  # control dynamics (tuning, hunting, start delays)
 
 
 @dataclass
 class ZoneResult:
     temp: np.ndarray  # [T, Z] °F at each timestamp
-    flow: np.ndarray  # [T, Z] cfm delivered
-    flow_cmd: np.ndarray  # [T, Z] cfm the controller asks for
+    flow: np.ndarray  # [T, Z] cfm delivered (what heats and cools the zone)
+    flow_reading: np.ndarray  # [T, Z] cfm the box's flow sensor reads
+    damper: np.ndarray  # [T, Z] damper command, share open
+    position: np.ndarray  # [T, Z] where the damper really is, share open
     reheat: np.ndarray  # [T, Z] Btu/h reheat
-    ahu_on: np.ndarray  # [T, A] bool
+    fan_cmd: np.ndarray  # [T, A] bool: fan commanded on
+    ahu_on: np.ndarray  # [T, A] bool: fan running (proven)
     warmup: np.ndarray  # [T, A] bool: unoccupied heating with warm supply air
     sat: np.ndarray  # [T, A] °F supply air used
+    static_ratio: np.ndarray  # [T, A] duct static / its setpoint-tracking value
     end_temp: np.ndarray  # [Z] °F at the end of the window (carried in state)
+    end_controls: ControlState = field(default=None)  # control state at the window's end
 
 
-def simulate(x, temp0):
+def simulate(x, temp0, cs):
     T, Z = x.free1a.shape
     A = len(x.ahu_starts)
     out = ZoneResult(
-        temp=np.empty((T, Z)), flow=np.empty((T, Z)), flow_cmd=np.empty((T, Z)),
-        reheat=np.empty((T, Z)), ahu_on=np.empty((T, A), bool), warmup=np.empty((T, A), bool),
-        sat=np.empty((T, A)), end_temp=None,
+        temp=np.empty((T, Z)), flow=np.empty((T, Z)), flow_reading=None,
+        damper=np.empty((T, Z)), position=np.empty((T, Z)), reheat=np.empty((T, Z)),
+        fan_cmd=np.empty((T, A), bool), ahu_on=np.empty((T, A), bool),
+        warmup=np.empty((T, A), bool), sat=None, static_ratio=None, end_temp=None,
     )
     # Everything that does not depend on the zone temperatures is laid out before the loop,
     # so each step is a handful of ufunc calls on [Z] arrays (the loop runs 35,040 times a
-    # year at 15 minutes).
+    # year at 15 minutes). Rare work (optimal start, a target step's transient, fan
+    # switching, warm-up air) runs only at the steps that need it; the common paths compute
+    # exactly the same numbers, so where a window is split changes nothing.
+    d = x.dyn
     a, g, cfm_max, zone_ahu, starts = x.a, x.g, x.cfm_max, x.zone_ahu, x.ahu_starts
     inv_g, air_g = 1.0 / g, AIR * g
     floors = Z // x.per_floor
     floor_of = np.arange(Z) // x.per_floor
+    per_ahu = np.diff(np.append(starts, Z)).astype(np.float64)
     couple = x.couple / x.per_floor
     occupied = x.occupied
+    occ_all = occupied.all(axis=1)
     occ_z = occupied[:, zone_ahu]
-    base_flow = occ_z * (x.min_fraction * cfm_max)
+    occ_min = x.min_fraction * cfm_max
+    base_flow = occ_z * occ_min
     overshoot = np.where(occ_z, 0.0, NIGHT_DIFFERENTIAL_F)
     cool_to, heat_to = x.cool_sp - overshoot, x.heat_sp + overshoot
+    hunt = d.zone_hunt
+    cool_h = cool_to + hunt
+    heat_h = np.minimum(heat_to + hunt, cool_h - 0.5)
+    rise_all = np.zeros((T, Z))
+    rise_all[1:] = heat_to[1:] - heat_to[:-1]
+    fall_all = np.zeros((T, Z))
+    fall_all[1:] = cool_to[:-1] - cool_to[1:]
+    kick_any = ((rise_all > KICK_F) | (fall_all > KICK_F)).any(axis=1)
     sat_occ = x.sat[:, zone_ahu]
+    room_per_cfm = AIR * np.maximum(DAT_MAX_F - sat_occ, 0.0)
     any_stuck = bool(x.stuck.any())
+    m00, m01, m10, m11 = d.m
+    gain, deadband, lag = d.gain, d.deadband, d.lag
+    cap = np.minimum(cfm_max * d.inv_gain, 1.0)  # the damper command for full design flow
+    inv_gain = d.inv_gain
+    delayed, to_start, h_start = d.delayed, d.to_start, d.h_start
+    last = len(h_start) - 1
+    min_on, min_off, warmup_sat, dip = d.min_on, d.min_off, x.warmup_sat, WARMUP_SAT_DIP_F
+    hot_water = x.hot_water
+    zeros_z, all_true = np.zeros(Z), np.ones(A, bool)
     temp = np.array(temp0, dtype=np.float64)
+    o = np.array([cs.oh, cs.oc])  # [2, Z] offsets of the heating and cooling references
+    v = np.array([cs.vh, cs.vc])
+    transient = bool(o.any() or v.any())
+    heat_prev, cool_prev = cs.heat_prev, cs.cool_prev
+    damper, position = cs.damper.copy(), cs.position.copy()
+    cmd_prev, warm_prev, pre_prev = cs.cmd, cs.warm, cs.pre
+    since = -np.minimum(cs.steps, COLD_AHU_STEPS)  # step of each fan command's last change
+    was_pre = True  # compare the first step's targets with the carried ones
     for k in range(T):
+        occ = occupied[k]
+        ahead = to_start[k]
+        if ahead <= OPT_MAX_MIN:
+            # Optimal start: recover toward the occupied band ahead of occupied mode, earlier
+            # the further the zones are from it (capped); once begun it runs until then.
+            ho, co = x.heat_occ[k], x.cool_occ[k]
+            behind = (OPT_HEAT_MIN_PER_F * np.maximum(ho - temp, 0.0)
+                      + OPT_COOL_MIN_PER_F * np.maximum(temp - co, 0.0))
+            lead = np.minimum(OPT_BASE_MIN + np.add.reduceat(behind, starts) / per_ahu,
+                              OPT_MAX_MIN)
+            pre = (pre_prev | (ahead <= lead)) & ~occ
+        else:
+            pre = None
+        if pre is not None and pre.any():
+            pre_z = pre[zone_ahu]
+            hunt_k = hunt[k]
+            hs, cs_ = np.where(pre_z, ho, x.heat_sp[k]), np.where(pre_z, co, x.cool_sp[k])
+            ht, ct = np.where(pre_z, ho, heat_to[k]), np.where(pre_z, co, cool_to[k])
+            cool_k = ct + hunt_k
+            heat_k = np.minimum(ht + hunt_k, cool_k - 0.5)
+            base = np.where(pre_z, occ_min, base_flow[k])  # boxes at their occupied minimum
+            now_pre = True
+        else:
+            pre = pre_prev & False if pre is None else pre
+            hs, cs_, ht, ct = x.heat_sp[k], x.cool_sp[k], heat_to[k], cool_to[k]
+            cool_k, heat_k = cool_h[k], heat_h[k]
+            base = base_flow[k]
+            now_pre = False
+        # A target step (morning start) restarts the PI-like reference from where the zone
+        # is; it then reaches the target with some overshoot and settles (second order).
+        if was_pre or now_pre:
+            rise, fall = ht - heat_prev, cool_prev - ct
+            kicked = bool(((rise > KICK_F) | (fall > KICK_F)).any())
+        else:
+            kicked = kick_any[k]
+            if kicked:
+                rise, fall = rise_all[k], fall_all[k]
+        if kicked:
+            kh, kc = rise > KICK_F, fall > KICK_F
+            o[0] = np.where(kh, np.clip(temp - ht, -rise, 0.0), o[0])
+            v[0] = np.where(kh, 0.0, v[0])
+            o[1] = np.where(kc, np.clip(temp - ct, 0.0, fall), o[1])
+            v[1] = np.where(kc, 0.0, v[1])
+            transient = True
+        heat_prev, cool_prev, was_pre = ht, ct, now_pre
+        if transient:
+            cool_eff = cool_k + o[1]
+            heat_eff = np.minimum(heat_k + o[0], cool_eff - 0.5)
+        else:
+            cool_eff, heat_eff = cool_k, heat_k
         floor_sum = np.add.reduce(temp.reshape(floors, x.per_floor), axis=1)
         free = temp * a + x.free1a[k] + couple * floor_sum[floor_of]
-        cold = np.logical_or.reduceat(free < x.heat_sp[k], starts)
-        hot = np.logical_or.reduceat(free > x.cool_sp[k], starts)
-        occ = occupied[k]
-        warm = cold > occ  # unoccupied and some zone too cold: warm-up air
-        on = occ | cold | hot
-        warm_z, on_z = warm[zone_ahu], on[zone_ahu]
-        sat_z = np.where(warm_z, x.warmup_sat, sat_occ[k])
+        # Fans: minimum on and off times (a scheduled or optimal start is never held off) and
+        # a start delay (commanded, not yet proven running).
+        if occ_all[k] and cmd_prev is all_true:
+            cmd = on = all_true
+            warm = warm_any = False
+        else:
+            cold = np.logical_or.reduceat(free < hs, starts)
+            hot = np.logical_or.reduceat(free > cs_, starts)
+            desire = occ | pre | cold | hot
+            held = k - since
+            cmd = np.where(cmd_prev, desire | (held < min_on),
+                           desire & ((held >= min_off) | occ | pre))
+            changed = cmd != cmd_prev
+            if changed.any():
+                since = np.where(changed, k, since)
+                on = cmd & ~(changed & delayed[k])
+            else:
+                on = cmd
+            if cmd.all():
+                cmd = all_true
+            warm = cmd & ~occ & (cold | (warm_prev & ~hot))  # warm-up air, kept through a run
+            warm_any = bool(warm.any())
+        if warm_any:
+            warm_z = warm[zone_ahu]
+            sat_a = np.where(warm, warmup_sat - dip * h_start[np.minimum(k - since, last)],
+                             x.sat[k])
+            sat_z = sat_a[zone_ahu]
+        else:
+            sat_z = sat_occ[k]
         per_cfm = air_g * (sat_z - temp)  # °F the zone moves per cfm over the step
-        base = base_flow[k]
         at_base = free + base * per_cfm
-        shortfall = np.where(per_cfm < 0.0, at_base - cool_to[k], heat_to[k] - at_base)
+        shortfall = np.where(per_cfm < 0.0, at_base - cool_eff, heat_eff - at_base)
         extra = shortfall / np.maximum(np.abs(per_cfm), 1e-9)
-        cmd = np.minimum(base + np.maximum(extra, 0.0), cfm_max) * on_z
-        flow = np.where(x.stuck[k] & on_z, x.stuck_cfm, cmd) if any_stuck else cmd
+        # The box: damper command for the flow it wants (ignoring changes inside its
+        # deadband), the damper's position (lagging), the flow that position delivers.
+        ideal = np.minimum((base + np.maximum(extra, 0.0)) * inv_gain[k], cap[k])
+        damper = np.where(np.abs(ideal - damper) > deadband, ideal, damper)
+        if on is not all_true:
+            on_z = on[zone_ahu]
+            damper = damper * on_z
+        position = damper + (position - damper) * lag
+        if any_stuck:
+            position = np.where(x.stuck[k], x.stuck_position, position)
+            flow = np.where(x.stuck[k], x.stuck_cfm, position * gain[k])
+        else:
+            flow = position * gain[k]
+        if on is not all_true:
+            flow = flow * on_z
         moved = free + flow * per_cfm
-        room = AIR * flow * np.maximum(DAT_MAX_F - sat_z, 0.0)
-        reheat = np.minimum(np.maximum((heat_to[k] - moved) * inv_g, 0.0), room)
-        reheat = np.where(warm_z, 0.0, reheat) if x.hot_water[k] else reheat * 0.0
+        if hot_water[k]:
+            room = flow * (room_per_cfm[k] if not warm_any else
+                           AIR * np.maximum(DAT_MAX_F - sat_z, 0.0))
+            reheat = np.minimum(np.maximum((heat_eff - moved) * inv_g, 0.0), room)
+            if warm_any:
+                reheat = np.where(warm_z, 0.0, reheat)
+            temp_next = moved + reheat * g
+        else:
+            reheat, temp_next = zeros_z, moved + zeros_z * g
         out.temp[k] = temp
         out.flow[k] = flow
-        out.flow_cmd[k] = cmd
+        out.damper[k] = damper
+        out.position[k] = position
         out.reheat[k] = reheat
+        out.fan_cmd[k] = cmd
         out.ahu_on[k] = on
         out.warmup[k] = warm
-        out.sat[k] = np.where(warm, x.warmup_sat, x.sat[k])
-        temp = moved + reheat * g
+        if transient:
+            o, v = m00 * o + m01 * v, m10 * o + m11 * v
+            if np.abs(o).max() < 1e-3 and np.abs(v).max() < 1e-2:
+                o, v, transient = o * 0.0, v * 0.0, False
+        temp = temp_next
+        cmd_prev, warm_prev, pre_prev = cmd, warm if warm_any else all_true & False, pre
     out.end_temp = temp
+    # After the loop, vectorised: steps since each fan command's last change, the flow
+    # sensor's filter, warm-up supply air and duct static start transients.
+    held = _held(out.fan_cmd, cs.cmd, cs.steps)
+    out.sat = np.where(out.warmup, warmup_sat - dip * h_start[np.minimum(held, last)], x.sat)
+    out.flow_reading = _filtered(out.flow, cs.reading, d.sensor_lag, out.ahu_on[:, zone_ahu])
+    out.static_ratio = 1.0 + d.static_hunt + START_STATIC * d.g_start[
+        np.minimum(held, last)] * out.ahu_on
+    out.end_controls = ControlState(o[0], v[0], o[1], v[1], np.asarray(heat_prev, float),
+                                    np.asarray(cool_prev, float), damper, position,
+                                    out.flow_reading[-1] if T else cs.reading,
+                                    np.array(cmd_prev, bool), held[-1] + 1 if T else cs.steps,
+                                    np.array(warm_prev, bool), np.array(pre_prev, bool))
+    return out
+
+
+def _held(cmd, cmd0, steps0):
+    """[T, A] steps each fan command has held its state at each step (0 at a change)."""
+    T = len(cmd)
+    prev = np.vstack([cmd0[None, :], cmd[:-1]])
+    k = np.arange(T)[:, None]
+    first = np.where(np.arange(T)[:, None] == 0, -np.minimum(steps0, COLD_AHU_STEPS)[None, :],
+                     -COLD_AHU_STEPS - 1)
+    since = np.maximum.accumulate(np.where(cmd != prev, k, first), axis=0)
+    return np.minimum(k - since, COLD_AHU_STEPS)
+
+
+def _filtered(flow, reading0, lag, on):
+    """A first-order sensor filter per column (exact when the lag is nil), reading 0 off."""
+    if not lag.any():
+        return flow
+    out = np.empty_like(flow)
+    r = reading0
+    for k in range(len(flow)):
+        r = (flow[k] + (r - flow[k]) * lag) * on[k]
+        out[k] = r
     return out

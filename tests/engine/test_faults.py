@@ -208,7 +208,7 @@ def test_a_stuck_damper_feedback_reads_where_it_stuck_while_the_command_asks_for
     airflow = faulty("vav-03-south.airflow")[running] / 3000
     assert np.allclose(airflow, 0.30, atol=0.02)  # the airflow agrees with the feedback
     before = ~inside
-    # Healthy, the feedback is the command (read to 0.1 %, the command to 0.01 %).
-    assert np.allclose(feedback[before], command[before], atol=0.051)
-    assert np.allclose(healthy("vav-03-south.damper-feedback"), healthy("vav-03-south.damper"),
-                       atol=0.051)
+    # Healthy, the feedback follows the command with the actuator's lag: close, not equal.
+    for fb, cmd in ((feedback[before], command[before]),
+                    (healthy("vav-03-south.damper-feedback"), healthy("vav-03-south.damper"))):
+        assert np.median(np.abs(fb - cmd)) < 0.5 and np.abs(fb - cmd).max() < 15

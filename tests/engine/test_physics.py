@@ -158,7 +158,10 @@ def test_equipment_that_is_off_reads_off(clean_year):
         for name in ("fan-speed", "fan-power", "discharge-air-flow", "duct-static-pressure",
                      "cooling-valve", "heating-valve", "outside-damper"):
             assert np.all(clean_year(f"{ahu}.{name}")[off] == 0), (ahu, name)
-        assert np.array_equal(clean_year(f"{ahu}.fan-cmd"), clean_year(f"{ahu}.fan-run"))
+        # Running only when commanded; a start can take a moment to prove (start delay).
+        cmd, run_ = clean_year(f"{ahu}.fan-cmd") > 0, clean_year(f"{ahu}.fan-run") > 0
+        assert not (run_ & ~cmd).any()
+        assert (cmd != run_).mean() < 0.01
     vav_off = clean_year("ahu-1.fan-run") == 0
     for vav in ("vav-01-north", "vav-02-west"):
         assert np.all(clean_year(f"{vav}.airflow")[vav_off] == 0)
