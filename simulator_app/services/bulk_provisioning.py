@@ -48,9 +48,9 @@ def provision_new(pairs, chunk=10):
     """Provision [(simulator, spec)] that have no entities yet; returns entities written.
 
     Runs inside the caller's transaction (or one of its own). The batch goes in chunks of
-    `chunk` buildings, pipelined so that Python works while the server indexes: the tag lines
-    of a chunk are rendered while its key map is being copied, and the next chunk's catalogues
-    are built while its tags are.
+    `chunk` buildings, pipelined so that Python works while the server indexes (the server is
+    the bottleneck): a chunk's tag lines are rendered building by building into its COPY, and
+    the next chunk's catalogues are built while the server is still on its tags.
     """
     if connection.vendor != "postgresql":
         return sum(provisioning.provision(sim, spec)["entities"] for sim, spec in pairs)
@@ -74,15 +74,14 @@ def provision_new(pairs, chunk=10):
                     for (sim, items), mapping in zip(built, mappings)
                     for key, _, is_point in items
                 ))
-                blocks = [lines.building(items, mapping)
-                          for (_, items), mapping in zip(built, mappings)]
                 began = _spent("render", began)
             began = _spent("copy_wait", began)
             with _copy(cursor, EntityTag, TAG_COLUMNS) as copy:
-                for block in blocks:
-                    copy.write(block)
-                written += sum(len(mapping) for mapping in mappings)
-                _spent("copy_wait", began)
+                began = _spent("copy_wait", began)
+                for (_, items), mapping in zip(built, mappings):
+                    copy.write(lines.building(items, mapping))
+                    written += len(mapping)
+                _spent("render", began)
                 built = _catalogues(pairs[at + chunk:at + 2 * chunk])
                 began = time.perf_counter()
             _spent("copy_wait", began)
