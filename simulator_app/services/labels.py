@@ -7,15 +7,16 @@ continues across a change (in both specs) is one label again after the merge.
 
 A label: kind, entity (catalogue key: equipment, or the point of a sensor bias), entity_id,
 points (the affected points: the biased point, else every point of the equipment), start,
-end (None while open-ended), severity, source ("injected" for faults injected at run time,
-else "spec").
+end (None while open-ended), severity, point, magnitude and mode (the engine label's point and
+magnitude, the fault's form: `label_fields`), source ("injected" for faults injected at run
+time, else "spec").
 """
 
 import json
 from functools import lru_cache
 
 from .. import engine
-from ..engine.faults import FAULT_TARGETS, episodes
+from ..engine.faults import FAULT_TARGETS, episodes, mode
 from ..models import FaultEpisode, SimulatorEntity
 from .config_epochs import epochs
 from .errors import ServiceError
@@ -55,6 +56,17 @@ def entity_id_map(simulator):
     return ids
 
 
+def label_fields(label, fault=None):
+    """What the engine's label says beyond kind, entity and times, plus the fault's form:
+    point (a point-level fault's point, or the point an anomaly degrades), magnitude (the
+    size at the episode's severity in the kind's unit, faults.MAGNITUDES; an anomaly's drift
+    or run length), mode (faults.FAULT_MODES; None for kinds with one form and anomalies).
+    hsim_generate --labels writes the same."""
+    return {"severity": label.severity, "point": getattr(label, "point", None),
+            "magnitude": getattr(label, "magnitude", None),
+            "mode": None if fault is None else mode(fault)}
+
+
 ANOMALY_MAX_SECONDS = 31 * 86400  # anomaly labels are per point: a month at most per request
 
 
@@ -75,8 +87,7 @@ def anomaly_labels(spec, lo, hi, epoch_start, epoch_end):
                 json.dumps(spec.to_dict(), sort_keys=True)).get(label.entity, []),
             "start": label.start if epoch_start is None else max(label.start, epoch_start),
             "end": label.end if epoch_end is None else min(label.end, epoch_end),
-            "severity": label.severity, "magnitude": getattr(label, "magnitude", None),
-            "source": "spec",
+            **label_fields(label), "source": "spec",
         })
     return out
 
@@ -105,7 +116,7 @@ def labels(simulator, start, end, anomalies=False):
                 "points": affected_points(spec, fault, label.entity),
                 "start": label.start if epoch_start is None else max(label.start, epoch_start),
                 "end": own_end,
-                "severity": label.severity,
+                **label_fields(label, fault),
                 "source": "injected" if (label.fault, label.entity, label.start,
                                          label.severity) in injected
                           or (fault.type, fault.equip, label.start, label.severity) in injected
@@ -122,7 +133,7 @@ def merge(found):
     """Join a label cut at an epoch boundary with its continuation in the next epoch."""
     out, open_ends = [], {}
     for item in found:
-        key = (item["kind"], item["entity"], item["severity"])
+        key = (item["kind"], item["entity"], item["severity"], item["mode"], item["magnitude"])
         prev = open_ends.pop((key, item["start"]), None)
         if prev is not None:
             prev["end"] = item["end"]

@@ -35,7 +35,8 @@ def as_engine(labels, window_end):
     """API labels in the engine's terms (an open label lasts to the window's end)."""
     return [engine.Label(l["kind"], l["entity"], epoch(l["start"]),
                          int(window_end.timestamp()) if l["end"] is None else epoch(l["end"]),
-                         l["severity"]) for l in labels]
+                         l["severity"], point=l["point"], magnitude=l["magnitude"])
+            for l in labels]
 
 
 def test_labels_equal_the_engines_for_the_window(api, simulator):

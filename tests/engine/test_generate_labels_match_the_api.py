@@ -3,6 +3,7 @@ episodes); `--anomalies` adds the data-quality anomalies, as the API's ?anomalie
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +47,38 @@ def test_anomalies_without_labels_exits_2(tmp_path):
     out = generate(tmp_path, "--anomalies")
     assert out.returncode == 2 and "--anomalies goes with --labels" in out.stderr
     assert out.stdout == ""
+
+
+NEW_KIND_BUILDING = {
+    "site": {"floors": 1}, "equipment": {"ahu_count": 1, "zone_orientations": ["north"]},
+    "faults": [
+        {"type": "duct_static_sensor", "equip": "ahu-1", "start": "2026-07-02T00:00:00Z",
+         "end": "2026-07-04T00:00:00Z", "severity": 0.5, "magnitude": -0.4},
+        {"type": "meter_fault", "equip": "plug-meter", "start": "2026-07-03T00:00:00Z",
+         "end": None, "severity": 0.5, "mode": "spike"},
+        {"type": "leaking_valve", "equip": "ahu-1", "start": "2026-07-05T00:00:00Z",
+         "end": "2026-07-06T00:00:00Z", "severity": 0.3},
+    ],
+}
+
+
+def test_labels_write_every_field_of_the_engines_label_and_the_mode(tmp_path):
+    config = tmp_path / "building.json"
+    config.write_text(json.dumps(NEW_KIND_BUILDING))
+    out = generate(tmp_path, "--labels", "--config", str(config))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0]) == ["fault", "entity", "start", "end", "severity", "point",
+                             "magnitude", "mode"]
+    spec = engine.parse_spec(NEW_KIND_BUILDING)
+    expected = engine.labels(spec, datetime(2026, 7, 1, tzinfo=timezone.utc),
+                             datetime(2026, 8, 1, tzinfo=timezone.utc), anomalies=False)
+
+    def cell(value):
+        return "" if value is None else str(value)
+
+    assert [(r["fault"], r["entity"], r["severity"], r["point"], r["magnitude"])
+            for r in rows] == [(l.fault, l.entity, cell(l.severity), cell(l.point),
+                                cell(l.magnitude)) for l in expected]
+    assert [r["mode"] for r in rows] == ["bias", "spike", ""]  # the default, the named, none
+    assert rows[0]["point"] == "ahu-1.duct-static-pressure" and rows[0]["magnitude"]

@@ -4,7 +4,11 @@
 
 `ts` is ISO-8601 UTC ending in Z, `point` the key hsim_points prints; Number points fill
 value_n, Bool points value_b (true/false); dropped-out rows are absent. With --labels the
-fault ground truth is written instead: fault,entity,start,end,severity.
+fault ground truth is written instead:
+
+    fault,entity,start,end,severity,point,magnitude,mode
+
+the fields of the labels API (services.labels.label_fields; empty where it answers null).
 """
 
 import json
@@ -15,6 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import engine
 from ...engine.clock import iso, window
+from ...engine.faults import episodes
+from ...services.labels import label_fields
 from ...services.config_files import load_state_file
 from ...services.times import EXAMPLE
 from .hsim_backfill import time_argument
@@ -59,7 +65,11 @@ class Command(BaseCommand):
         try:
             if labels:
                 # Faults only unless asked, as the labels API answers by default.
-                return self.write_labels(engine.labels(spec, start, end, anomalies=anomalies))
+                found = engine.labels(spec, start, end, anomalies=anomalies)
+                # engine.labels lists the fault episodes first, in the spec's order: the same
+                # pairs as faults.episodes, which also gives each label its fault (its mode).
+                faults = [f for f, _ in episodes(spec, *window(start, end, spec.interval_seconds))]
+                return self.write_labels(found, faults + [None] * (len(found) - len(faults)))
             t0, t1 = window(start, end, spec.interval_seconds)
             state = read_state(state_in) or engine.initial_state(spec)
             self.stdout.write("ts,point,value_n,value_b,value_s,status")
@@ -73,12 +83,15 @@ class Command(BaseCommand):
         if state_out:
             Path(state_out).write_text(json.dumps(state.to_dict(), allow_nan=False))
 
-    def write_labels(self, labels):
-        self.stdout.write("fault,entity,start,end,severity")
-        for label in labels:
+    def write_labels(self, labels, faults):
+        self.stdout.write("fault,entity,start,end,severity,point,magnitude,mode")
+        for label, fault in zip(labels, faults, strict=True):
+            extra = label_fields(label, fault)
+            cells = ["" if extra[k] is None else str(extra[k])
+                     for k in ("severity", "point", "magnitude", "mode")]
             self.stdout.write(
-                f"{label.fault},{label.entity},{iso(label.start)},{iso(label.end)},{label.severity}"
-            )
+                f"{label.fault},{label.entity},{iso(label.start)},{iso(label.end)},"
+                + ",".join(cells))
 
     def write_rows(self, batch):
         prefixes = [f",{key}," for key in batch.points]
