@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django_celery_beat.models import PeriodicTask
 
 from .services import faults_runtime, schedule
+from .engine.spec import FAULT_MODES
 from .services.faults_runtime import FAULT_TARGETS
 from .services.errors import ServiceError
 
@@ -53,6 +54,16 @@ class InjectFaultForm(forms.Form):
                                                           " empty = now")
     ramp_minutes = forms.IntegerField(initial=0, min_value=0)
     end = forms.DateTimeField(required=False, help_text="UTC; empty = open-ended")
+    # The spec's rules check these (faults_runtime.inject): the form only offers the choices.
+    mode = forms.ChoiceField(
+        required=False, choices=[("", "(the kind's default)")] + [
+            (f, f) for f in sorted({f for modes in FAULT_MODES.values() for f in modes})],
+        help_text="; ".join(f"{k}: {', '.join(v)}" for k, v in FAULT_MODES.items()))
+    magnitude = forms.FloatField(required=False, help_text="Size at severity 1 in the kind's"
+                                                           " unit; empty = the kind's default")
+
+    def clean_mode(self):
+        return self.cleaned_data["mode"] or None
 
 
 @admin.action(description="Inject a fault into selected simulators")

@@ -9,12 +9,16 @@ and would contradict the label.
 
 from datetime import datetime
 
+from django.db.models import F
 from django.utils import timezone
 
+from .. import engine
+from ..engine import faults as engine_faults
 from ..engine.faults import BIAS_POINTS, FAULT_TARGETS
-from ..models import FaultEpisode, SimulatorState
-from .errors import FieldError, TransitionError
-from .intervals import from_epoch
+from ..engine.spec import Fault
+from ..models import ConfigEpoch, FaultEpisode, SimulatorState
+from .errors import FieldError, ServiceError, TransitionError
+from .intervals import from_epoch, to_epoch
 from .points import catalogue_of
 from .simulator_config import spec_of
 from .simulators import update_config
@@ -69,9 +73,51 @@ def _moment(value, field):
     raise FieldError(field, "an ISO 8601 timestamp")
 
 
+# The spec's fault fields under the names the injection request uses.
+REQUEST_FIELDS = {"type": "kind", "equip": "target", "point": "target", "start": "onset",
+                  "end": "end", "severity": "severity", "ramp_days": "ramp_minutes",
+                  "mode": "mode", "magnitude": "magnitude"}
+# A rule of the spec's Fault model spanning fields reports no field: the field whose removal
+# satisfies it is the one named (the first of these that does).
+CROSS_FIELD_SUSPECTS = ("magnitude", "mode", "end")
+
+
+def _cross_field_culprit(fault):
+    for name in CROSS_FIELD_SUSPECTS:
+        if fault.get(name) is None:
+            continue
+        try:
+            Fault.model_validate({**fault, name: None})
+        except ValueError:
+            continue
+        return REQUEST_FIELDS[name]
+    return "mode" if fault.get("mode") is not None else "magnitude"
+
+
+def validate_with_spec(building, index):
+    """The spec's own validation of the new fault (faults[index] of `building`): its errors
+    under the request's field names, as a 400 that changes nothing."""
+    try:
+        engine.parse_spec(building)
+    except engine.SpecError as exc:
+        at, errors = f"faults.{index}", {}
+        for e in exc.errors:
+            field = e["field"]
+            if field == at:
+                name = _cross_field_culprit(building["faults"][index])
+            elif field.startswith(at + "."):
+                name = REQUEST_FIELDS.get(field[len(at) + 1:].split(".")[0], "fault")
+            else:
+                name = f"building_config.{field}"
+            errors.setdefault(name, e["message"])
+        raise ServiceError(errors) from None
+
+
 def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, end=None,
-           user=None, now=None):
-    """Schedule the episode; returns the FaultEpisode. Bad input changes nothing."""
+           mode=None, magnitude=None, user=None, now=None):
+    """Schedule the episode; returns the FaultEpisode (with `mode` and `magnitude` as the spec
+    holds them, see `describe`). `mode` and `magnitude` are the spec's faults[].mode and
+    .magnitude, validated by the spec's rules. Bad input changes nothing."""
     equip, point, canonical = resolve_target(simulator, kind, target)
     if isinstance(severity, bool) or not isinstance(severity, (int, float)) \
             or not 0 < severity <= 1:
@@ -91,8 +137,15 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
              "ramp_days": ramp_minutes / 1440}
     if point is not None:
         fault["point"] = point
+    if mode is not None:
+        fault["mode"] = mode
+    if magnitude is not None:
+        if isinstance(magnitude, bool):  # pydantic would read true as 1.0
+            raise FieldError("magnitude", "a number")
+        fault["magnitude"] = magnitude
     building = spec_of(simulator).to_dict()
     building["faults"] = [*building.get("faults", []), fault]
+    validate_with_spec(building, len(building["faults"]) - 1)
 
     who = user.get_username() if user is not None and user.is_authenticated else ""
     created = []
@@ -118,10 +171,46 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
         note=f"fault injected: {kind} on {canonical} from {onset:%Y-%m-%d %H:%M} UTC",
         details={"fault_injected": {**fault, "target": canonical}},
     )
-    return created[0]
+    episode = created[0]
+    episode.mode, episode.magnitude = _form(Fault.model_validate(fault))
+    return episode
+
+
+def _form(fault):
+    """(mode, magnitude at severity 1): the spec's, else the kind's defaults (engine.faults)."""
+    return engine_faults.mode(fault), engine_faults.magnitude(fault)
+
+
+def describe(simulator, episodes):
+    """Give each FaultEpisode the `mode` and `magnitude` of the spec fault it became: found in
+    the current spec, else in the specs of the configuration epochs (newest first); None and
+    None when no spec holds it any more (a later change removed it before data was
+    generated)."""
+    specs = [spec_of(simulator).to_dict()] + list(
+        ConfigEpoch.objects.filter(simulator=simulator)
+        .order_by(F("starts_at").desc(nulls_last=True)).values_list("spec", flat=True))
+    wanted = {(e.kind, e.target, to_epoch(e.onset), float(e.severity)) for e in episodes}
+    found = {}
+    for spec in specs:
+        for data in spec.get("faults") or []:
+            if data.get("type") not in FAULT_TARGETS:
+                continue
+            try:
+                fault = Fault.model_validate(data)
+            except ValueError:
+                continue
+            key = (fault.type, engine_faults.target(fault), to_epoch(fault.start),
+                   float(fault.severity))
+            if key in wanted and key not in found:
+                found[key] = _form(fault)
+    for e in episodes:
+        e.mode, e.magnitude = found.get(
+            (e.kind, e.target, to_epoch(e.onset), float(e.severity)), (None, None))
+    return episodes
 
 
 def episodes_of(simulator):
-    return list(FaultEpisode.objects.filter(simulator=simulator)[:MAX_INJECTED])
+    return describe(simulator,
+                    list(FaultEpisode.objects.filter(simulator=simulator)[:MAX_INJECTED]))
 
 

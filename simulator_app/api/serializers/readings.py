@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from ...engine.spec import FAULT_MODES, Fault
 from ...services.faults_runtime import FAULT_TARGETS
 from ...services.history import FUNCTIONS
 
@@ -62,6 +63,11 @@ class AnomaliesSerializer(serializers.Serializer):
                   " labels; the window is then at most 31 days.")
 
 
+MODES_HELP = ("The fault's form, its default when the spec names none: " + "; ".join(
+    f"{kind}: {', '.join(modes)}" for kind, modes in FAULT_MODES.items())
+    + " (first is the default); null for the other kinds and anomalies.")
+
+
 class LabelSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text=f"A fault ({', '.join(sorted(FAULT_TARGETS))}) or,"
                                            " with anomalies=true, a data-quality anomaly.")
@@ -71,8 +77,17 @@ class LabelSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(allow_null=True, help_text="null while open-ended")
     severity = serializers.FloatField()
-    magnitude = serializers.FloatField(required=False, allow_null=True,
-                                       help_text="Anomalies: drift per year, or run length.")
+    point = serializers.CharField(
+        allow_null=True, help_text="The point a point-level fault acts on (duct_static_sensor:"
+                                   " equip.duct-static-pressure) or an anomaly degrades; null"
+                                   " for the others (a sensor_bias names its point as entity).")
+    magnitude = serializers.FloatField(
+        allow_null=True, help_text="Faults: the size at the episode's severity, in the kind's"
+                                   " unit (see the spec's faults[].magnitude), null for the"
+                                   " first six kinds and for sizeless modes (a stuck meter,"
+                                   " always_on). Anomalies: drift per year, or run length in"
+                                   " intervals.")
+    mode = serializers.CharField(allow_null=True, help_text=MODES_HELP)
     source = serializers.ChoiceField(choices=["spec", "injected"])
 
 
@@ -95,6 +110,15 @@ class FaultRequestSerializer(serializers.Serializer):
     onset = serializers.DateTimeField(required=False, help_text="Default: now.")
     ramp_minutes = serializers.IntegerField(required=False, default=0)
     end = serializers.DateTimeField(required=False, allow_null=True)
+    mode = serializers.CharField(
+        required=False, allow_null=True, default=None,
+        help_text="The fault's form, validated as the spec's faults[].mode: " + "; ".join(
+            f"{kind}: {', '.join(modes)}" for kind, modes in FAULT_MODES.items())
+        + " (first is the default); only these kinds take one.")
+    magnitude = serializers.FloatField(
+        required=False, allow_null=True, default=None,
+        help_text="Validated as the spec's faults[].magnitude: "
+                  + Fault.model_fields["magnitude"].description + ". Null: the default.")
 
 
 class FaultEpisodeSerializer(serializers.Serializer):
@@ -105,5 +129,9 @@ class FaultEpisodeSerializer(serializers.Serializer):
     onset = serializers.DateTimeField()
     ramp_minutes = serializers.IntegerField()
     end = serializers.DateTimeField(allow_null=True)
+    mode = serializers.CharField(allow_null=True, help_text=MODES_HELP)
+    magnitude = serializers.FloatField(
+        allow_null=True, help_text="The size at severity 1 in the kind's unit: the one given,"
+                                   " else the kind's default; null for kinds without one.")
     created_by = serializers.CharField()
     created_at = serializers.DateTimeField()
