@@ -118,7 +118,7 @@ def test_labels_are_written_as_csv(manage):
     stuck = next(r for r in data if r["fault"] == "stuck_damper")
     assert stuck == {"fault": "stuck_damper", "entity": "vav-03-south",
                      "start": "2026-07-06T15:00:00Z", "end": "2026-07-31T19:00:00Z",
-                     "severity": "0.8"}
+                     "severity": "0.8", "point": "", "magnitude": "", "mode": ""}
 
 
 def test_a_misaligned_window_exits_with_status_2_and_a_message(manage):
