@@ -7,6 +7,8 @@ burnt as natural gas: gas flow (cfh) = output / (efficiency × heating value), n
 import numpy as np
 
 from . import idle
+from .controls import _hunting
+from .plant import start_response
 from .staging import BOILER_TIMERS, stage
 
 GAS_BTU_PER_FT3 = 1030.0
@@ -14,6 +16,10 @@ DESIGN_DT_F = 20.0
 MIN_LOAD = 0.0  # any heating load starts the plant (the zones get the heat they ask for)
 LOSS_SHARE = 0.015  # piping losses while the loop is hot, share of plant capacity
 HW_PUMP_KW_PER_GPM = 0.016
+# Supply water after a start: fired up from up to HW_START_F below setpoint (a cold loop),
+# (ζ 0.55: ~13 % overshoot), hunting some 3-day blocks.
+HW_START_F, HW_ZETA, HW_OMEGA_PER_MIN = 16.0, 0.55, 0.1
+HW_HUNT_F, HW_HUNT_MIN = (0.5, 2.0), (10.0, 25.0)
 
 
 def hot_water_reset(sp, oat):
@@ -39,8 +45,9 @@ def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off,
                           axis=1)
     down = np.zeros(len(ts), bool) if fx is None else fx.pump_down["hw-pump"]
     forced_off = forced_off | down[:, None]
-    enable, run, share, staging["hw"] = stage(load, cap, B, ts, forced_off, MIN_LOAD, local_day,
-                                              BOILER_TIMERS, staging.get("hw"))
+    staged, staging["hw"] = stage(load, cap, B, ts, forced_off, MIN_LOAD, local_day,
+                                  BOILER_TIMERS, staging.get("hw"))
+    enable, run, share = staged.enable, staged.run, staged.share
     if down.any():
         lead = np.arange(B)[None, :] == ((local_day + 3) // 7 % B)[:, None]
         enable = np.where(down[:, None], lead & season[:, None], enable)
@@ -54,7 +61,10 @@ def hot_water_plant(spec, layout, ts, weather, heating_btuh, hw_ok, cycling_off,
     flow = np.where(run, design_gpm * np.maximum(plr, 0.3), 0.0)
     sp = hot_water_reset(spec.setpoints, weather.oat)
     unmet = np.maximum(load - output.sum(axis=1), 0.0) / np.maximum(load, 1.0)
-    hws = np.where(run, sp[:, None] - 15.0 * unmet[:, None], sp[:, None])
+    rise = HW_START_F * staged.offset * start_response(staged.since, spec.interval_seconds,
+                                                      HW_ZETA, HW_OMEGA_PER_MIN)
+    hunt = _hunting(spec.seed, [f"{k}.hws" for k in layout.boilers], ts, HW_HUNT_F, HW_HUNT_MIN)
+    hws = np.where(run, sp[:, None] - rise + hunt - 15.0 * unmet[:, None], sp[:, None])
     hwr = hws - np.where(run, output / (500.0 * np.maximum(flow, 1.0)), 0.0)
 
     signals = {"boiler.enable": enable, "boiler.run": run, "boiler.hw_flow": flow,

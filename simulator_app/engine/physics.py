@@ -108,7 +108,8 @@ def run(model, ts, state_temps, carry, co2_start=None, staging=None, controls=No
     air_faults(signals, fx, chw_ok)
     plant, pumps, reject = chilled_water_plant(spec, layout, ts, w, air.cooling,
                                                fx.cycling_off, carry, lc.day, staging,
-                                               fx=fx, season=chw_season, coil_dt=air.chw_dt)
+                                               fx=fx, season=chw_season, coil_dt=air.chw_dt,
+                                               occupied=occ_mode.any(axis=1))
     boilers, pumps["hw"] = hot_water_plant(spec, layout, ts, w, air.heating, hw_ok,
                                            fx.cycling_off, carry, lc.day, staging,
                                            fx=fx, season=hw_season)

@@ -8,8 +8,9 @@ tons = gpm × ΔT / 24 exactly; the condenser carries the load plus the compress
 import numpy as np
 
 from . import idle
+from .controls import _hunting
 from .faults import TOWER_NATURAL_DRAFT_F
-from .staging import CHILLER_TIMERS, stage
+from .staging import CHILLER_TIMERS, SOFT_LOAD_START, stage
 
 KW_PER_TON = 3.517
 CHW_GPM_PER_TON = 2.4
@@ -21,6 +22,12 @@ CW_MIN_F = 65.0
 MIN_PLR = 0.1  # below this a chiller cycles: it runs at MIN_PLR for part of the interval
 MIN_START = 0.005  # of one chiller: below it the last chiller stops (once its timer allows)
 LOOP_GAIN = 0.01  # of a running chiller's capacity: pump heat and piping gains
+# Available capacity: less with warm condenser water, a little more with warm chilled water.
+DERATE_PER_F_CW, GAIN_PER_F_CHW, DESIGN_CW_F = 0.01, 0.015, 85.0
+# Leaving-water loop after a start: a second-order pull-down (ζ 0.6: ~10 % overshoot) from
+# up to CHW_START_F above setpoint (a loop warmed by a long rest), settled in about an hour.
+CHW_START_F, CHW_ZETA, CHW_OMEGA_PER_MIN = 7.0, 0.6, 0.1
+CHW_HUNT_F, CHW_HUNT_MIN = (0.3, 0.8), (15.0, 35.0)  # some loops hunt some 3-day blocks
 
 
 def chilled_water_reset(sp, oat):
@@ -28,8 +35,24 @@ def chilled_water_reset(sp, oat):
     return np.interp(oat, [60.0, 80.0], [sp.chilled_water_max_f, sp.chilled_water_f])
 
 
+def start_response(since_s, step_s, zeta, omega_per_min):
+    """Share of a start's offset left `since_s` seconds after it, read at the interval's end:
+    the step response of an underdamped loop (1 -> 0, overshooting past 0 once)."""
+    t = (np.asarray(since_s, float) + step_s) / 60.0
+    sigma, wd = zeta * omega_per_min, omega_per_min * np.sqrt(1.0 - zeta * zeta)
+    x = np.minimum(t, 240.0)  # settled long since: no float dust, no overflow
+    out = np.exp(-sigma * x) * (np.cos(wd * x) + sigma / wd * np.sin(wd * x))
+    return np.where(t < 240.0, out, 0.0)
+
+
+def available_share(sp, cw_in):
+    """[T] one chiller's capacity at the conditions, share of its rating (85 °F CW, 44 °F CHW)."""
+    return np.clip(1.0 + GAIN_PER_F_CHW * (sp - 44.0) - DERATE_PER_F_CW * (cw_in - DESIGN_CW_F),
+                   0.7, 1.1)
+
+
 def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, carry,
-                        local_day, staging, fx=None, season=None, coil_dt=1.0):
+                        local_day, staging, fx=None, season=None, coil_dt=1.0, occupied=None):
     """Signals of chillers, tower, CHW plant and its pumps; cooling-tower heat rejected.
 
     Faults (`fx`): a low ΔT (the plant's, or the fouled coils' `coil_dt`) needs more water for
@@ -51,8 +74,19 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
                           axis=1)
     down = np.zeros(T, bool) if fx is None else fx.chw_down()
     forced_off = forced_off | down[:, None]
-    enable, run, share, staging["chw"] = stage(stage_tons, cap, C, ts, forced_off, MIN_START,
-                                               local_day, CHILLER_TIMERS, staging.get("chw"))
+    # The tower holds condenser water a few degrees above wet bulb, more so when loaded.
+    load_share = tons * 1.2 / (C * cap * 1.25)
+    cw_in = np.maximum(CW_MIN_F, weather.wet_bulb + 4.0 + 5.0 * load_share)[:, None]
+    tower_loss = np.zeros(T) if fx is None else fx.tower_loss
+    if tower_loss.any():
+        # Natural draft only: the approach grows with the heat the tower must reject.
+        extra = tower_loss * (TOWER_NATURAL_DRAFT_F + 15.0 * load_share)
+        cw_in = cw_in + extra[:, None]
+    avail = available_share(sp, cw_in[:, 0])
+    staged, staging["chw"] = stage(stage_tons, cap, C, ts, forced_off, MIN_START, local_day,
+                                   CHILLER_TIMERS, staging.get("chw"), occupied=occupied,
+                                   available=avail)
+    enable, run, share = staged.enable, staged.run, staged.share
     if down.any():
         # No flow: the lead chiller is called for (in season) but its flow switch trips it.
         lead = np.arange(C)[None, :] == ((local_day + 3) // 7 % C)[:, None]
@@ -62,8 +96,11 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
         share = share * np.asarray(dt)[:, None] if np.ndim(dt) else share * dt
     # A running chiller always sees some heat: its pump's work and the piping's gains.
     share = np.where(run, np.maximum(share, LOOP_GAIN), 0.0)
-    served = np.minimum(share, 1.0) * cap
-    plr = np.minimum(share, 1.0)
+    # A machine just started soft-loads: it gives only part of its capacity at first.
+    soft = np.minimum(1.0, SOFT_LOAD_START + (1.0 - SOFT_LOAD_START) * staged.since
+                      / CHILLER_TIMERS.soft_load)
+    plr = np.minimum(share, avail[:, None] * soft)
+    served = plr * cap
     design_gpm = CHW_GPM_PER_TON * cap
     if low_dt:
         flow = np.where(run, design_gpm * np.clip(flow_share, 0.5, 1.2), 0.0)
@@ -71,18 +108,15 @@ def chilled_water_plant(spec, layout, ts, weather, cooling_btuh, cycling_off, ca
         flow = np.where(run, design_gpm * np.maximum(plr, 0.5), 0.0)
     # Overloaded or missing machines let supply water warm up.
     unmet = np.maximum(tons - served.sum(axis=1), 0.0) / np.maximum(tons, 1.0)
-    chws = np.where(run, sp[:, None] + 10.0 * unmet[:, None], sp[:, None])
+    # Leaving water: pulled down after each start, hunting on some days, warming when unmet.
+    pull = CHW_START_F * staged.offset * start_response(staged.since, spec.interval_seconds,
+                                                        CHW_ZETA, CHW_OMEGA_PER_MIN)
+    hunt = _hunting(spec.seed, [f"{k}.chws" for k in layout.chillers], ts, CHW_HUNT_F,
+                    CHW_HUNT_MIN)
+    chws = np.where(run, sp[:, None] + pull + hunt + 10.0 * unmet[:, None], sp[:, None])
     chwr = chws + np.where(run, served * 24.0 / np.maximum(flow, 1.0), 0.0)
 
     design_reject = C * cap * 12000.0 * 1.25
-    # The tower holds condenser water a few degrees above wet bulb, more so when loaded.
-    load_share = tons * 1.2 / (C * cap * 1.25)
-    cw_in = np.maximum(CW_MIN_F, weather.wet_bulb + 4.0 + 5.0 * load_share)[:, None]
-    tower_loss = np.zeros(T) if fx is None else fx.tower_loss
-    if tower_loss.any():
-        # Natural draft only: the approach grows with the heat the tower must reject.
-        extra = tower_loss * (TOWER_NATURAL_DRAFT_F + 15.0 * load_share)
-        cw_in = cw_in + extra[:, None]
     eir_t = 1.0 + 0.012 * (cw_in - 85.0) - 0.015 * (chws - 44.0)
     firing = np.maximum(plr, MIN_PLR)  # part-load point while actually running
     power = np.where(run, cap * KW_PER_TON / ch.design_cop * eir_t
