@@ -6,6 +6,7 @@ one-shot generation also bounds memory for a year-long backfill.
 """
 
 from dataclasses import replace
+from itertools import repeat
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def _block(model, ts, state):
 
     index = model.catalogue.point_index
     bias = {index[k]: b for k, b in fx.reading_bias.items()}
-    held = np.array([state.held.get(k, np.nan) for k in keys])
+    held = np.fromiter(map(state.held.get, keys, repeat(np.nan)), np.float64, len(keys))
     readings, status, present, held = quality.degrade(
         model.spec, model.quality, model.key_hashes, ts, values, bias, held)
 
@@ -111,7 +112,7 @@ def _block(model, ts, state):
         zone_temps={z.key: float(t) for z, t in zip(zones, end_temps)},
         totalizers=dict(zip(total_keys, map(float, last_total))),
         rates=dict(zip(total_keys, map(float, last_rate))),
-        held={keys[i]: float(held[i]) for i in model.quality.sensors},
+        held=dict(zip(model.sensor_keys, held[model.quality.sensors].tolist())),
         idle=carry,
         indoor={a: float(c) for a, c in zip(ahus, end_co2)},
         staging=staging,

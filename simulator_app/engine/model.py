@@ -4,6 +4,7 @@ Compiling is pure and cached per spec, so a tick of a running simulator does not
 catalogue every interval.
 """
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,10 +32,27 @@ class Model:
     cfm_max: np.ndarray  # [Z]
     zone_ahu: np.ndarray  # [Z]
     control_sensors: dict  # "zone" [Z] / "sat" [A] / "oat" [A]: points the controls read
+    sensor_keys: tuple = ()  # keys of quality.sensors, in that order (their held readings)
 
 
 def compile_spec(spec):
-    return _compile(spec.model_dump_json())
+    """The spec's Model. A Spec is never changed in place once built (every variant is a
+    model_copy), so one seen before is recognised by identity: serialising it to find the
+    cached Model cost more than some of the physics of a 15-minute tick."""
+    hit = _by_identity.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    model = _compile(spec.model_dump_json())
+    with _identity_lock:
+        while len(_by_identity) >= _IDENTITY_SLOTS:
+            del _by_identity[next(iter(_by_identity))]  # the oldest entry
+        _by_identity[id(spec)] = (spec, model)  # holding the spec keeps its id from reuse
+    return model
+
+
+_IDENTITY_SLOTS = 32
+_by_identity = {}
+_identity_lock = threading.Lock()
 
 
 @lru_cache(maxsize=32)
@@ -55,6 +73,7 @@ def _compile(spec_json):
         if p.per_second is None:
             rate_of.setdefault((p.equip, p.signal), i)
     key_hashes = rng.key_hashes([p.key for p in points])
+    quality_plan = quality.plan(spec, catalogue, key_hashes)
     return Model(
         spec=spec,
         layout=layout,
@@ -66,7 +85,7 @@ def _compile(spec_json):
         totals=np.array(totals, dtype=np.int64),
         total_rates=np.array([rate_of[(points[i].equip, points[i].signal)] for i in totals]),
         total_per_second=np.array([points[i].per_second for i in totals]),
-        quality=quality.plan(spec, catalogue, key_hashes),
+        quality=quality_plan,
         cfm_max=np.full(len(layout.zones), spec.equipment.vav_max_cfm),
         zone_ahu=np.array([z.ahu for z in layout.zones]),
         control_sensors={
@@ -74,6 +93,7 @@ def _compile(spec_json):
             "sat": _indexes(catalogue, [f"{a}.discharge-air-temp" for a in layout.ahus]),
             "oat": _indexes(catalogue, [f"{a}.outside-air-temp" for a in layout.ahus]),
         },
+        sensor_keys=tuple(points[i].key for i in quality_plan.sensors),
     )
 
 

@@ -127,11 +127,15 @@ def plan(spec, catalogue, key_hashes):
 def drift(qp, ts, points):
     """[T, len(points)] drift of the given points (0 for those that do not drift)."""
     out = np.zeros((len(ts), len(points)))
-    where = {p: j for j, p in enumerate(qp.drifting)}
-    for col, p in enumerate(points):
-        if p in where:
-            j = where[p]
-            out[:, col] = qp.drift_rate[j] * (((ts - qp.drift_offset[j]) % YEAR_S) / YEAR_S)
+    points = np.asarray(points, dtype=np.int64)
+    if not len(qp.drifting) or not len(points):
+        return out
+    # qp.drifting is sorted (flatnonzero): each point's slot in it, if it drifts at all.
+    j = np.minimum(np.searchsorted(qp.drifting, points), len(qp.drifting) - 1)
+    cols = np.flatnonzero(qp.drifting[j] == points)
+    j = j[cols]
+    # Column by column as before, element for element the same arithmetic.
+    out[:, cols] = qp.drift_rate[j] * (((ts[:, None] - qp.drift_offset[j]) % YEAR_S) / YEAR_S)
     return out
 
 
