@@ -119,8 +119,8 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
     weeks_l = weeks.tolist()
     n_on = [0] * T
     prev_w = week
-    since = [[0] * count for _ in range(T)]
-    offs = [[0] * count for _ in range(T)]
+    first = (list(last_start), list(offset))
+    events = []  # (step, machine, its start time, its start offset) of every start
     for k in range(T):
         t = times[k]
         w = weeks_l[k]
@@ -131,6 +131,7 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
                 last_stop[m] = t
             for m in after - before:
                 last_start[m], offset[m] = t, int(LAG_OFFSET * MILLI)
+                events.append((k, m, t, offset[m]))
             changed = started = t
         prev_w = w
         # Demand must persist before the plant starts, and be gone a while before it stops:
@@ -155,6 +156,7 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
                     offset[m] = int(MILLI * (1.0 - math.exp(-rest / WARM_LOOP_S)))
                     on, changed, started = 1, t, t
                     last_start[m] = t
+                    events.append((k, m, t, offset[m]))
         elif (pending and on < count and t - changed >= gap):
             m = (on + w) % count  # one machine at a time
             if t - last_start[m] >= timers.anti_recycle and t - last_stop[m] >= timers.min_off:
@@ -162,6 +164,7 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
                 on, changed, started = on + 1, t, t
                 last_start[m] = t
                 over = FAR_PAST
+                events.append((k, m, t, offset[m]))
         elif on > 0:
             m = (on - 1 + w) % count  # the last machine staged goes first
             if t - last_start[m] >= timers.min_on and t - changed >= gap:
@@ -184,10 +187,6 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
         elif over == FAR_PAST:
             over = t
         n_on[k] = on
-        row, orow = since[k], offs[k]
-        for m in range(count):
-            row[m] = t - last_start[m]
-            orow[m] = offset[m]
     n_on = np.array(n_on, dtype=np.int64)
     rank = (np.arange(count)[None, :] - weeks[:, None]) % count
     enable = rank < n_on[:, None]
@@ -197,6 +196,21 @@ def stage(load, capacity, count, ts, forced_off, min_load, local_day, timers, ca
     new = [on, changed, started, calling, quiet, week, over]
     for m in range(count):
         new += [last_start[m], last_stop[m], offset[m]]
-    since_a = np.array(since, dtype=np.float64).reshape(T, count)
-    offs_a = np.array(offs, dtype=np.float64).reshape(T, count) / MILLI
-    return Staged(enable, run, share, since_a, offs_a), new
+    since, offs = _fill(ts, count, first, events)
+    return Staged(enable, run, share, since, offs), new
+
+
+def _fill(ts, count, first, events):
+    """[T, count] seconds since each machine's latest start and that start's offset (0..1),
+    forward-filled from the start events (the carried values before the first)."""
+    T = len(ts)
+    start = np.empty((T + 1, count), dtype=np.float64)
+    offset = np.empty((T + 1, count), dtype=np.float64)
+    start[0], offset[0] = first[0], first[1]
+    at = np.zeros((T + 1, count), dtype=np.int64)
+    for k, m, t, o in events:  # later events of a step overwrite earlier ones
+        start[k + 1, m], offset[k + 1, m] = t, o
+        at[k + 1, m] = k + 1
+    at = np.maximum.accumulate(at, axis=0)[1:]
+    cols = np.arange(count)[None, :]
+    return ts[:, None] - start[at, cols], offset[at, cols] / MILLI
