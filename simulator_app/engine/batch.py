@@ -22,10 +22,16 @@ class Label:
     """Ground truth for one fault episode or data-quality anomaly: what, on which entity,
     when, how bad.
 
-    Faults (faults.FAULT_TARGETS kinds) leave `point` and `magnitude` None. Anomalies
-    (quality.ANOMALY_KINDS: drift, stale, dropout, outage) name the point they degrade
-    (`entity` = `point`; an outage names its equipment and no point) and a magnitude: drift
-    per year in the point's unit, or the run's length in intervals.
+    Faults (faults.FAULT_TARGETS kinds): `entity` is the equipment (a biased sensor's point
+    for sensor_bias); `point` names the point a point-level fault acts on (sensor_bias, the
+    duct static sensor), None for equipment-level faults; `magnitude` is the size the physics
+    applies once the onset ramp is done, in the kind's unit (faults.MAGNITUDES says per kind:
+    °F of bias, share of capacity lost, the factor a meter reads, % a valve is stuck at ...),
+    None for kinds without a size; `mode` is the fault's form where its kind has several
+    (spec.FAULT_MODES), else None. Anomalies (quality.ANOMALY_KINDS: drift, stale, dropout,
+    outage) name the point they degrade (`entity` = `point`; an outage names its equipment
+    and no point) and a magnitude: drift per year in the point's unit, or the run's length in
+    intervals; their mode is None.
     """
 
     fault: str  # the kind
@@ -35,6 +41,7 @@ class Label:
     severity: float
     point: str | None = None
     magnitude: float | None = None
+    mode: str | None = None
 
 
 class LazyLabels(Sequence):

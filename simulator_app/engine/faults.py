@@ -33,6 +33,8 @@ FAULT_TARGETS = {
     "simultaneous_heating_cooling": ("ahu",),
     "setpoint_misconfig": ("vav", "ahu"),
     "schedule_misconfig": ("ahu",),
+    "reheat_valve_stuck": ("vav",),
+    "reheat_valve_leaking": ("vav",),
 }
 # First entry is the default. A VAV's zone-temp and an AHU's discharge- and outside-air-temp
 # feed control loops, so their bias changes what the equipment does; the others only misread.
@@ -46,9 +48,16 @@ BIAS_POINTS = {
 DEFAULT_BIAS_F = 5.0
 DEFAULT_POSITION_PCT = {"stuck_damper": 10.0, "economizer_stuck": 100.0}
 LEAK_MAX_F = 10.0  # supply-air cooling of a fully open leak through the coil
-# Size of a fault at severity 1 when the spec names none, in the kind's unit (labels carry
-# severity × this, or for modes without a ramped size the value itself). Keyed by kind, or by
-# (kind, mode) where the modes differ; None: the kind has no size (a frozen meter, 24/7).
+# Size of a fault at severity 1 when the spec names none, in the kind's unit. Keyed by kind,
+# or by (kind, mode) where the modes differ; None: the kind has no size (a frozen meter, 24/7).
+# A label's magnitude is what the physics applies once the onset ramp is done
+# (label_magnitude): severity × this, except
+#   meter_fault scale: the factor the reading is multiplied by, 1 + severity × (this - 1);
+#   sizes a severity does not scale (_FIXED): a stuck reading, a deadband, a spike's depth,
+#   a reheat valve's stuck position: this itself;
+#   pump/fan/tower fan failure: 1.0 (share of the time tripped / of the tower's air lost);
+#   the first kinds but sensor_bias (stuck_damper, leaking_valve, economizer_stuck,
+#   schedule_override, short_cycling): no magnitude (None).
 MAGNITUDES = {
     "sensor_bias": DEFAULT_BIAS_F,  # °F the sensor reads high
     "coil_fouling": 0.6,  # share of the cooling coil's capacity lost
@@ -63,11 +72,16 @@ MAGNITUDES = {
     ("setpoint_misconfig", "deadband"): 0.5,  # °F between occupied heating and cooling
     ("schedule_misconfig", "always_on"): None,
     ("schedule_misconfig", "shift"): 2.0,  # hours the HVAC schedule runs late (- early)
+    "reheat_valve_stuck": 100.0,  # % open the valve is stuck at (0: stuck shut)
+    "reheat_valve_leaking": 0.3,  # share of the coil's capacity passing when shut
 }
 # Kinds whose magnitude may be given in the spec (the others have a fixed meaning).
 MAGNITUDE_KINDS = ("sensor_bias", "coil_fouling", "low_chw_delta_t", "duct_static_sensor",
                    "meter_fault", "simultaneous_heating_cooling", "setpoint_misconfig",
-                   "schedule_misconfig")
+                   "schedule_misconfig", "reheat_valve_stuck", "reheat_valve_leaking")
+# Magnitudes for which 0 means something (a sensor stuck at 0 inH₂O, a valve stuck shut); for
+# the others a zero size is no fault and is refused.
+ZERO_MAGNITUDE = {("duct_static_sensor", "stuck"), ("reheat_valve_stuck", None)}
 FAULT_STREAM = 0xFA17  # rng stream of trips and spikes (apart from rng.py's quality streams)
 SPIKE_RATE = 0.05  # share of intervals a spiking meter glitches at severity 1
 TOWER_NATURAL_DRAFT_F = 10.0  # extra approach of a tower without its fan, at no load
@@ -103,13 +117,19 @@ def magnitude(fault):
     return None if found is None else float(found)
 
 
-# Sizes a severity does not scale: a stuck reading and a deadband are what they are.
+def zero_magnitude_allowed(fault):
+    """Whether a magnitude of 0 is meaningful for the fault's kind and mode."""
+    return (fault.type, mode(fault)) in ZERO_MAGNITUDE
+
+
+# Sizes a severity does not scale: a stuck reading or valve, a deadband, a spike's depth.
 _FIXED = {("duct_static_sensor", "stuck"), ("setpoint_misconfig", "deadband"),
-          ("meter_fault", "spike")}
+          ("meter_fault", "spike"), ("reheat_valve_stuck", None)}
 
 
 def label_magnitude(fault):
-    """What a label reports for the new kinds: the size at the episode's severity."""
+    """What a label reports: the size the physics applies at the episode's severity, in the
+    kind's unit (see MAGNITUDES); None for kinds without a size."""
     if fault.type in _LEGACY:
         return None
     size = magnitude(fault)
@@ -117,15 +137,20 @@ def label_magnitude(fault):
         size = 1.0  # share of the time tripped / of the tower's airflow lost
     if size is None or (fault.type, mode(fault)) in _FIXED:
         return size
+    if (fault.type, mode(fault)) == ("meter_fault", "scale"):
+        return 1.0 + float(fault.severity) * (size - 1.0)  # as meter_faults() scales
     return float(fault.severity) * size
 
 
 _LEGACY = ("stuck_damper", "leaking_valve", "economizer_stuck", "schedule_override",
-           "short_cycling", "sensor_bias")
+           "short_cycling")
 
 
 def label_point(fault):
-    """The point a point-level fault acts on (duct static sensor); None for the others."""
+    """The point a point-level fault acts on (a biased sensor, the duct static sensor); None
+    for the others."""
+    if fault.type == "sensor_bias":
+        return target(fault)
     if fault.type == "duct_static_sensor":
         return f"{fault.equip}.duct-static-pressure"
     return None
@@ -152,7 +177,7 @@ def episodes(spec, start, end):
         if s < end and (e is None or e > start):
             out.append((fault, Label(fault.type, target(fault), s, end if e is None else e,
                                      float(fault.severity), point=label_point(fault),
-                                     magnitude=label_magnitude(fault))))
+                                     magnitude=label_magnitude(fault), mode=mode(fault))))
     return out
 
 
@@ -200,7 +225,7 @@ class Effects:
     schedule_set: np.ndarray = None  # [T, A] bool: a misconfigured schedule decides the mode
     schedule_on: np.ndarray = None  # [T, A] bool: ... and says occupied
     meter_faults: list = None  # [MeterFault]
-    # Reheat valves (the zone loop, zones.py, reads them once it supports them):
+    # Reheat valves (the zone loop reads them through zone_faults):
     reheat_stuck: np.ndarray = None  # [T, Z] bool: reheat valve stuck
     reheat_position: np.ndarray = None  # [Z] stuck share open 0..1
     reheat_leak: np.ndarray = None  # [T, Z] share of the coil's capacity passing when shut
@@ -280,7 +305,7 @@ def effects(spec, layout, ts):
             off = on & (k % n == 0)
             fx.cycling_off[fault.equip] = fx.cycling_off.get(fault.equip, False) | off
         elif fault.type == "sensor_bias":
-            bias = s * (fault.magnitude or DEFAULT_BIAS_F)
+            bias = s * size
             key = target(fault)
             point = key.split(".", 1)[1]
             if fault.equip in zone_index and point == "zone-temp":
@@ -341,6 +366,13 @@ def effects(spec, layout, ts):
                 scheduled = np.ones(T, bool)
             fx.schedule_set[:, a] |= on
             fx.schedule_on[:, a] = np.where(on, scheduled, fx.schedule_on[:, a])
+        elif fault.type == "reheat_valve_stuck":
+            z = zone_index[fault.equip]
+            fx.reheat_stuck[:, z] |= on
+            fx.reheat_position[z] = size / 100.0
+        elif fault.type == "reheat_valve_leaking":
+            z = zone_index[fault.equip]
+            fx.reheat_leak[:, z] = np.minimum(fx.reheat_leak[:, z] + s * size, 1.0)
     return fx
 
 
@@ -377,7 +409,15 @@ def shifted_setpoints(fx, occupied, cool_sp, heat_sp):
 
 def zone_faults(inputs, fx, zone_ahu):
     """The zone loop's inputs under a failed supply fan (no air reaches its zones: their
-    boxes open wide and pass nothing) and misconfigured occupied setpoints (in place)."""
+    boxes open wide and pass nothing), misconfigured occupied setpoints and faulty reheat
+    valves (in place)."""
+    if fx.reheat_stuck.any() or fx.reheat_leak.any():
+        # The share of the coil's heat the valve passes whatever its command, and the share
+        # a command still moves: stuck, its position and nothing; leaking, the leak and the
+        # rest (seat leakage in parallel with the valve's opening).
+        stuck = fx.reheat_stuck
+        inputs.reheat_floor = np.where(stuck, fx.reheat_position[None, :], fx.reheat_leak)
+        inputs.reheat_gain = np.where(stuck, 0.0, 1.0 - fx.reheat_leak)
     if fx.fan_failed.any():
         failed = fx.fan_failed[:, zone_ahu]
         ever = failed.any(axis=0)

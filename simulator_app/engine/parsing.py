@@ -4,7 +4,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ValidationError
 
-from .faults import BIAS_POINTS, FAULT_TARGETS, MAGNITUDE_KINDS
+from .faults import BIAS_POINTS, FAULT_TARGETS, MAGNITUDE_KINDS, zero_magnitude_allowed
 from .layout import Layout
 from .spec import Spec
 from .weather_files import WeatherFileError, load, resolve
@@ -172,7 +172,7 @@ def _fault_errors(spec):
         if fault.magnitude is not None and fault.type not in MAGNITUDE_KINDS:
             errors.append(_error(f"{at}.magnitude", f"{fault.type} has no magnitude; it "
                                  f"applies to {', '.join(MAGNITUDE_KINDS)}"))
-        if fault.magnitude == 0:
+        if fault.magnitude == 0 and not zero_magnitude_allowed(fault):
             errors.append(_error(f"{at}.magnitude", "must not be zero"))
         stuck = fault.type in ("stuck_damper", "economizer_stuck")
         if fault.position_pct is not None and not stuck:

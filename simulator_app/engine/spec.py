@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .holidays import check as check_holiday
 from .layout import ORIENTATIONS
@@ -210,6 +211,8 @@ FAULT_TYPES = (
     "simultaneous_heating_cooling",
     "setpoint_misconfig",
     "schedule_misconfig",
+    "reheat_valve_stuck",
+    "reheat_valve_leaking",
 )
 # Kinds that come in several forms: the first is the default.
 FAULT_MODES = {
@@ -235,7 +238,9 @@ class Fault(_Model):
         "share of design ΔT lost (0.5), duct_static_sensor bias inH₂O (-0.5) or stuck "
         "reading (0), meter_fault scale factor (1.5) or spike depth × the reading (1), "
         "simultaneous_heating_cooling °F through the heating coil (8), setpoint_misconfig "
-        "offset °F (-3) or deadband °F (0.5), schedule_misconfig shift in hours (2)")
+        "offset °F (-3) or deadband °F (0.5), schedule_misconfig shift in hours (2), "
+        "reheat_valve_stuck the position it is stuck at, % open (100; 0: stuck shut), "
+        "reheat_valve_leaking share of the coil's capacity passing when shut (0.3)")
     mode: str | None = Field(
         None, description="the form of the fault: " + "; ".join(
             f"{k}: {', '.join(v)}" for k, v in FAULT_MODES.items()) + " (first is default)")
@@ -246,19 +251,36 @@ class Fault(_Model):
             raise ValueError("end must be after start")
         modes = FAULT_MODES.get(self.type)
         if self.mode is not None and modes is None:
-            raise ValueError(f"mode applies to {', '.join(FAULT_MODES)} only")
+            raise _field_error("mode", self.mode,
+                               f"mode applies to {', '.join(FAULT_MODES)} only")
         if self.mode is not None and self.mode not in modes:
-            raise ValueError(f"{self.type} mode is one of {', '.join(modes)}")
-        if self.type in ("coil_fouling", "low_chw_delta_t") and self.magnitude is not None \
-                and not 0 < self.magnitude < 1:
-            raise ValueError(f"{self.type} magnitude is a share of capacity lost, in (0, 1)")
-        if self.type == "meter_fault" and self.magnitude is not None and self.magnitude <= 0:
-            raise ValueError("meter_fault magnitude (a scale factor or spike depth) must be "
-                             "positive")
-        if (self.type == "setpoint_misconfig" and self.mode == "deadband"
-                and self.magnitude is not None and not 0 < self.magnitude <= 10):
-            raise ValueError("a deadband is 0 to 10 °F wide")
+            raise _field_error("mode", self.mode, f"{self.type} mode is one of {', '.join(modes)}")
+        size = self.magnitude
+        if size is None:
+            return self
+        message = None
+        if self.type in ("coil_fouling", "low_chw_delta_t") and not 0 < size < 1:
+            message = f"{self.type} magnitude is a share of capacity lost, in (0, 1)"
+        elif self.type == "meter_fault" and size <= 0:
+            message = "meter_fault magnitude (a scale factor or spike depth) must be positive"
+        elif (self.type == "setpoint_misconfig" and self.mode == "deadband"
+                and not 0 < size <= 10):
+            message = "a deadband is 0 to 10 °F wide"
+        elif self.type == "reheat_valve_stuck" and not 0 <= size <= 100:
+            message = "reheat_valve_stuck magnitude is the stuck position, 0 to 100 % open"
+        elif self.type == "reheat_valve_leaking" and not 0 < size <= 1:
+            message = ("reheat_valve_leaking magnitude is the share of the coil's capacity "
+                       "passing when shut, in (0, 1]")
+        if message is not None:
+            raise _field_error("magnitude", size, message)
         return self
+
+
+def _field_error(name, value, message):
+    """A Fault rule's error located at its field (faults.N.<name>), not at the fault."""
+    return ValidationError.from_exception_data("Fault", [InitErrorDetails(
+        type=PydanticCustomError("value_error", "{message}", {"message": message}),
+        loc=(name,), input=value)])
 
 
 class Spec(_Model):

@@ -52,6 +52,9 @@ class ZoneInputs:
     zone_ahu: np.ndarray  # [Z] AHU index of each zone
     ahu_starts: np.ndarray  # [A] first zone of each AHU
     dyn: Dynamics = None  # control dynamics (tuning, hunting, start delays)
+    # Faulty reheat valves (faults.zone_faults; None when every valve is healthy):
+    reheat_floor: np.ndarray = None  # [T, Z] share of the coil's heat passed whatever the command
+    reheat_gain: np.ndarray = None  # [T, Z] share of the coil's heat the command still moves
 
 
 @dataclass
@@ -61,7 +64,7 @@ class ZoneResult:
     flow_reading: np.ndarray  # [T, Z] cfm the box's flow sensor reads
     damper: np.ndarray  # [T, Z] damper command, share open
     position: np.ndarray  # [T, Z] where the damper really is, share open
-    reheat: np.ndarray  # [T, Z] Btu/h reheat
+    reheat: np.ndarray  # [T, Z] Btu/h reheat the coil really gives the air
     fan_cmd: np.ndarray  # [T, A] bool: fan commanded on
     ahu_on: np.ndarray  # [T, A] bool: fan running (proven)
     warmup: np.ndarray  # [T, A] bool: unoccupied heating with warm supply air
@@ -69,6 +72,9 @@ class ZoneResult:
     static_ratio: np.ndarray  # [T, A] duct static / its setpoint-tracking value
     end_temp: np.ndarray  # [Z] °F at the end of the window (carried in state)
     end_controls: ControlState = field(default=None)  # control state at the window's end
+    # [T, Z] Btu/h of reheat the controller commands (the valve command's heat); the same
+    # array as `reheat` unless a reheat valve is faulty
+    reheat_cmd: np.ndarray = None
 
 
 def simulate(x, temp0, cs):
@@ -119,6 +125,16 @@ def simulate(x, temp0, cs):
     min_on, min_off, warmup_sat, dip = d.min_on, d.min_off, x.warmup_sat, WARMUP_SAT_DIP_F
     hot_water = x.hot_water
     zeros_z, all_true = np.zeros(Z), np.ones(A, bool)
+    # A faulty reheat valve: its heat at the box's flow is in the zone's response per cfm, so
+    # the flow loop (integral action) fights it; a cooling loop whose air arrives warmer than
+    # the zone can only wind its box open.
+    valve_fault = x.reheat_floor is not None
+    if valve_fault:
+        out.reheat_cmd = np.empty((T, Z))
+        floor_all, gain_r_all = x.reheat_floor, x.reheat_gain
+        divide_r_all = np.where(gain_r_all > 0.0, gain_r_all, 1.0)
+        faulty_all = (floor_all > 0.0) | (gain_r_all < 1.0)
+        coil_cfm = occ_min  # a reheat coil is sized for the box's occupied minimum
     temp = np.array(temp0, dtype=np.float64)
     o = np.array([cs.oh, cs.oc])  # [2, Z] offsets of the heating and cooling references
     v = np.array([cs.vh, cs.vc])
@@ -211,9 +227,23 @@ def simulate(x, temp0, cs):
         else:
             sat_z = sat_occ[k]
         per_cfm = air_g * (sat_z - temp)  # °F the zone moves per cfm over the step
-        at_base = free + base * per_cfm
-        shortfall = np.where(per_cfm < 0.0, at_base - cool_eff, heat_eff - at_base)
-        extra = shortfall / np.maximum(np.abs(per_cfm), 1e-9)
+        if valve_fault:
+            room_k = (room_per_cfm[k] if not warm_any else
+                      AIR * np.maximum(DAT_MAX_F - sat_z, 0.0))
+            leak_k = floor_all[k] if hot_water[k] else zeros_z
+            # The loop's estimate of the valve's heat per cfm: at the flow it last delivered.
+            was = position * gain[k]
+            slope = _coil(room_k, was, coil_cfm) / np.maximum(was, 1.0)
+            cooling = per_cfm < 0.0
+            per_est = per_cfm + leak_k * slope * g
+            at_base = free + base * per_est
+            shortfall = np.where(cooling, at_base - cool_eff, heat_eff - at_base)
+            extra = np.where(cooling & (per_est >= 0.0), np.where(shortfall > 0.0, 1e12, 0.0),
+                             shortfall / np.maximum(np.abs(per_est), 1e-9))
+        else:
+            at_base = free + base * per_cfm
+            shortfall = np.where(per_cfm < 0.0, at_base - cool_eff, heat_eff - at_base)
+            extra = shortfall / np.maximum(np.abs(per_cfm), 1e-9)
         # The box: damper command for the flow it wants (ignoring changes inside its
         # deadband), the damper's position (lagging), the flow that position delivers.
         ideal = np.minimum((base + np.maximum(extra, 0.0)) * inv_gain[k], cap[k])
@@ -230,7 +260,25 @@ def simulate(x, temp0, cs):
         if on is not all_true:
             flow = flow * on_z
         moved = free + flow * per_cfm
-        if hot_water[k]:
+        if valve_fault:
+            # What the controller commands, and what the valve passes: its fixed share of
+            # the coil's heat at this flow plus the part the command still moves.
+            if hot_water[k]:
+                room = np.where(faulty_all[k], _coil(room_k, flow, coil_cfm), flow * room_k)
+                passed = leak_k * room
+                moved = moved + passed * g
+                need = np.maximum((heat_eff - moved) * inv_g, 0.0)
+                command = np.minimum(need / divide_r_all[k], room)
+                if warm_any:
+                    command = np.where(warm_z, 0.0, command)
+                moved_by = gain_r_all[k] * command
+                reheat = passed + moved_by
+                temp_next = moved + moved_by * g
+            else:
+                command = reheat = zeros_z
+                temp_next = moved + zeros_z * g
+            out.reheat_cmd[k] = command
+        elif hot_water[k]:
             room = flow * (room_per_cfm[k] if not warm_any else
                            AIR * np.maximum(DAT_MAX_F - sat_z, 0.0))
             reheat = np.minimum(np.maximum((heat_eff - moved) * inv_g, 0.0), room)
@@ -254,6 +302,8 @@ def simulate(x, temp0, cs):
         temp = temp_next
         cmd_prev, warm_prev, pre_prev = cmd, warm if warm_any else all_true & False, pre
     out.end_temp = temp
+    if not valve_fault:
+        out.reheat_cmd = out.reheat
     # After the loop, vectorised: steps since each fan command's last change, the flow
     # sensor's filter, warm-up supply air and duct static start transients.
     held = _held(out.fan_cmd, cs.cmd, cs.steps)
@@ -267,6 +317,13 @@ def simulate(x, temp0, cs):
                                     np.array(cmd_prev, bool), held[-1] + 1 if T else cs.steps,
                                     np.array(warm_prev, bool), np.array(pre_prev, bool))
     return out
+
+
+def _coil(per_cfm, flow, coil_cfm):
+    """Btu/h a reheat coil gives with its valve wide open: up to its design flow the air
+    leaves it at DAT_MAX_F; above, its heat grows with the square root of the flow (the air
+    leaves cooler), as a finned water coil's does."""
+    return per_cfm * np.where(flow <= coil_cfm, flow, np.sqrt(flow * coil_cfm))
 
 
 def _held(cmd, cmd0, steps0):
