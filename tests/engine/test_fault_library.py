@@ -429,3 +429,74 @@ def test_every_btu_of_heat_the_zones_take_is_burnt_in_a_boiler(clean_spec):
     # ... and what the boilers made of their gas (at least their efficiency × gas heat).
     gas = sum(d(f"boiler-{i}.gas-flow") for i in (1, 2)).sum() * step_h * 1030.0
     assert 0.84 * gas > air > 0
+
+
+def test_a_scaled_meter_label_says_the_factor_the_reading_is_multiplied_by():
+    f = fault("meter_fault", "elec-meter", "summer", mode="scale", severity=0.5)  # factor 1.5
+    faulty, healthy = pair(f, "summer")
+    after = split(faulty, healthy, f)
+    (label,) = labels(parse_spec({"faults": [f]}), *SUMMER, anomalies=False)
+    assert label.magnitude == pytest.approx(1.25)
+    assert label.mode == "scale"
+    on = after & (healthy("elec-meter.power") > 50)
+    ratio = faulty("elec-meter.power")[on] / healthy("elec-meter.power")[on]
+    assert np.allclose(ratio, label.magnitude, atol=1e-3)
+
+
+def test_a_sensor_bias_label_names_its_point_and_the_bias_it_reads():
+    f = fault("sensor_bias", "ahu-2", "summer", point="mixed-air-temp", severity=0.6,
+              magnitude=4.0)
+    faulty, healthy = pair(f, "summer")
+    after = split(faulty, healthy, f)
+    (label,) = labels(parse_spec({"faults": [f]}), *SUMMER, anomalies=False)
+    assert (label.entity, label.point, label.mode) == ("ahu-2.mixed-air-temp",
+                                                      "ahu-2.mixed-air-temp", None)
+    assert label.magnitude == pytest.approx(2.4)  # severity × bias
+    diff = faulty(label.point)[after] - healthy(label.point)[after]
+    assert np.allclose(diff, label.magnitude, atol=0.06)  # readings are rounded
+    # The default: the equipment's first biasable sensor, 5 °F at severity 1.
+    default = {"type": "sensor_bias", "equip": "vav-03-east", "start": ONSET["summer"]}
+    (label,) = labels(parse_spec({"faults": [default]}), *SUMMER, anomalies=False)
+    assert (label.point, label.magnitude) == ("vav-03-east.zone-temp", pytest.approx(2.5))
+
+
+@pytest.mark.parametrize("kind, equip, extra, mode", [
+    ("duct_static_sensor", "ahu-1", {}, "bias"),
+    ("meter_fault", "plug-meter", {"mode": "spike"}, "spike"),
+    ("setpoint_misconfig", "ahu-1", {}, "offset"),
+    ("schedule_misconfig", "ahu-1", {"mode": "shift"}, "shift"),
+    ("coil_fouling", "ahu-1", {}, None),
+])
+def test_fault_labels_carry_the_mode_of_kinds_that_have_several(kind, equip, extra, mode):
+    f = {"type": kind, "equip": equip, "start": ONSET["summer"], **extra}
+    (label,) = labels(parse_spec({"faults": [f]}), *SUMMER, anomalies=False)
+    assert label.mode == mode
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"type": "meter_fault", "equip": "elec-meter", "mode": "wobble"}, "mode"),
+    ({"type": "coil_fouling", "equip": "ahu-1", "mode": "stuck"}, "mode"),
+    ({"type": "coil_fouling", "equip": "ahu-1", "magnitude": 1.5}, "magnitude"),
+    ({"type": "meter_fault", "equip": "elec-meter", "magnitude": -1}, "magnitude"),
+    ({"type": "setpoint_misconfig", "equip": "ahu-1", "mode": "deadband", "magnitude": 12},
+     "magnitude"),
+    ({"type": "coil_fouling", "equip": "ahu-1", "magnitude": 0}, "magnitude"),
+    ({"type": "duct_static_sensor", "equip": "ahu-1", "magnitude": 0}, "magnitude"),  # bias 0
+])
+def test_mode_and_magnitude_rules_are_refused_at_their_field(bad, field):
+    from simulator_app.engine import SpecError
+    with pytest.raises(SpecError) as info:
+        parse_spec({"faults": [{**bad, "start": ONSET["summer"]}]})
+    assert [e["field"] for e in info.value.errors] == [f"faults.0.{field}"]
+
+
+def test_a_duct_static_sensor_may_be_stuck_at_zero_explicitly():
+    f = fault("duct_static_sensor", "ahu-3", "summer", mode="stuck", magnitude=0)
+    implicit = fault("duct_static_sensor", "ahu-3", "summer", mode="stuck")
+    assert parse_spec({"faults": [f]}).faults[0].magnitude == 0
+    one, = labels(parse_spec({"faults": [f]}), *SUMMER, anomalies=False)
+    other, = labels(parse_spec({"faults": [implicit]}), *SUMMER, anomalies=False)
+    assert one == other and one.magnitude == 0.0
+    faulty, _ = pair(f, "summer")
+    default, _ = pair(implicit, "summer")
+    assert np.array_equal(faulty.batch.values, default.batch.values, equal_nan=True)
