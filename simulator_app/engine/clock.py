@@ -82,11 +82,30 @@ def local_clock(ts, tz_name, holiday_items):
     local = ts + utc_offsets(ts, tz_name)
     day = local // DAY
     minute = (local - day * DAY) / 60.0
-    years = {(_EPOCH_DATE + timedelta(days=int(d))).year for d in np.unique(day)}
-    holiday_days = [(h - _EPOCH_DATE).days for h in holidays.dates(holiday_items, years)]
     return LocalClock(
         day=day,
         minute=minute,
         weekday=(day + 3) % 7,  # 1970-01-01 was a Thursday
-        holiday=np.isin(day, holiday_days),
+        holiday=_holiday(day, holiday_items),
     )
+
+
+def _holiday(day, holiday_items):
+    """bool [T]: is the local day a holiday. The holidays of the window's years come from a
+    memo (a tick asks for the same year's every 15 minutes); years between two of the window's
+    that it has no day in add dates no day matches, so the result is the same."""
+    if not len(day):
+        return np.zeros(0, bool)
+    first, last = (_EPOCH_DATE + timedelta(days=int(d)) for d in (day.min(), day.max()))
+    days = _holiday_days(tuple(holiday_items), first.year, last.year)
+    if len(day) > 4096:  # a long window: the sort-based test
+        return np.isin(day, days)
+    return (day[:, None] == days[None, :]).any(axis=1)
+
+
+@lru_cache(maxsize=256)
+def _holiday_days(items, first_year, last_year):
+    found = holidays.dates(items, range(first_year, last_year + 1))
+    days = np.array(sorted((h - _EPOCH_DATE).days for h in found), dtype=np.int64)
+    days.flags.writeable = False
+    return days

@@ -89,8 +89,12 @@ def _block(model, ts, state):
                                                   controls)
 
     values = np.empty((len(ts), len(keys)))
-    for name, idx, cols in model.signals:
-        values[:, idx] = signals[name][:, cols]
+    for name, dest, cols in model.signal_copies:  # values[:, idx] = signal[:, cols]
+        signal = signals[name]
+        if isinstance(cols, int):  # the signal's first `cols` columns
+            values[:, dest] = signal if signal.shape[1] == cols else signal[:, :cols]
+        else:
+            values[:, dest] = signal[:, cols]
     total_keys = [keys[i] for i in model.totals]
     totals, last_total, last_rate = integrate(
         values[:, model.total_rates],

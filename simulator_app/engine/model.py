@@ -33,6 +33,9 @@ class Model:
     zone_ahu: np.ndarray  # [Z]
     control_sensors: dict  # "zone" [Z] / "sat" [A] / "oat" [A]: points the controls read
     sensor_keys: tuple = ()  # keys of quality.sensors, in that order (their held readings)
+    # `signals` as copies: (name, point slice or indexes, number of leading columns or the
+    # column indexes): slices where the indexes are a run, so a tick copies without gathers.
+    signal_copies: tuple = ()
 
 
 def compile_spec(spec):
@@ -94,7 +97,16 @@ def _compile(spec_json):
             "oat": _indexes(catalogue, [f"{a}.outside-air-temp" for a in layout.ahus]),
         },
         sensor_keys=tuple(points[i].key for i in quality_plan.sensors),
+        signal_copies=tuple(_signal_copies(groups)),
     )
+
+
+def _signal_copies(groups):
+    for name, (idx, cols) in groups.items():
+        dest = slice(idx[0], idx[-1] + 1) if idx == list(range(idx[0], idx[-1] + 1)) \
+            else np.array(idx)
+        lead = len(cols) if cols == list(range(len(cols))) else np.array(cols)
+        yield name, dest, lead
 
 
 def _indexes(catalogue, keys):
