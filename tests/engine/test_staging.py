@@ -120,16 +120,17 @@ def test_some_chilled_water_loops_hunt_for_a_few_days(clean_year):
     assert (spread > 0.25).any() and (spread < 0.05).mean() > 0.5
 
 
-def test_chunks_split_across_a_chiller_start_are_bit_identical(clean_spec):
+@pytest.mark.parametrize("plant, month", [("chiller", 7), ("boiler", 1)])
+def test_chunks_split_across_a_plant_start_are_bit_identical(clean_spec, plant, month):
     import json
 
     from simulator_app.engine import generate
     from tests.engine.conftest import utc
 
-    start, end = utc(2026, 7, 14), utc(2026, 7, 16)
+    start, end = utc(2026, month, 14), utc(2026, month, 16)
     whole, _ = generate(clean_spec, None, start, end)
-    on = whole.values[:, whole.points.index("chiller-1.run")] + whole.values[
-        :, whole.points.index("chiller-2.run")]
+    on = whole.values[:, whole.points.index(f"{plant}-1.run")] + whole.values[
+        :, whole.points.index(f"{plant}-2.run")]
     first = int(np.flatnonzero(np.diff(on > 0) & (on[1:] > 0))[0]) + 1  # a start
     for cut in (first, first + 1, first + 2):
         split = datetime.fromtimestamp(int(whole.ts[cut]), timezone.utc)
