@@ -500,3 +500,28 @@ def test_a_duct_static_sensor_may_be_stuck_at_zero_explicitly():
     faulty, _ = pair(f, "summer")
     default, _ = pair(implicit, "summer")
     assert np.array_equal(faulty.batch.values, default.batch.values, equal_nan=True)
+
+
+def test_a_zone_without_air_free_runs_like_an_office_with_its_hvac_off():
+    """No airflow (a failed fan) and no internal gains, a July week: the floors warm by the
+    sun and the outdoor air only and sit in the 85-95 °F a real office with its HVAC off
+    reaches after a day or two; with people, lights and plugs still on they get far hotter
+    (the gains stay in the zone: UA 0.14 Btu/h·ft²·°F)."""
+    f = {"type": "fan_failure", "equip": "ahu-2", "start": "2026-07-06T04:00:00Z",
+         "severity": 1.0}
+    onset = onset_of(f)
+    means = []
+    for extra in ({"equipment": {"plug_w_per_ft2": 0, "lighting_w_per_ft2": 0},
+                   "schedule": {"people_per_1000_ft2": 0}}, {}):
+        batch, _ = generate(parse_spec({"data_quality": CLEAN, "faults": [f], **extra}), None,
+                            utc(2026, 7, 1), utc(2026, 7, 9))
+        d = Data(batch)
+        temps = np.stack([d(k) for k in d.cols(".zone-temp") if k.split("-")[1] in
+                          ("04", "05", "06")], axis=1)  # the three floors of ahu-2
+        second_day = (d.ts >= onset + 86400) & (d.ts < onset + 2 * 86400)
+        means.append(temps[second_day].mean())
+        if extra:  # no internal gains
+            assert 84 < means[-1] < 95
+            assert temps[second_day].max() < 100
+            assert d("weather.air-temp")[second_day].mean() < means[-1] - 5
+    assert means[1] > means[0] + 10
