@@ -77,20 +77,3 @@ def test_cached_tag_fragments_render_the_generic_copy_lines():
             )
             assert lines.entity(mapping[key], tags, mapping) == generic
 
-
-@postgresql_only
-@pytest.mark.django_db
-def test_no_core_index_duplicates_a_primary_key_and_the_keys_stay():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, tablename, indexdef FROM pg_indexes"
-                       " WHERE schemaname = 'core'")
-        indexes = cursor.fetchall()
-    by_table = {}
-    for name, table, definition in indexes:
-        by_table.setdefault(table, []).append((name, definition.split(" USING ", 1)[1]))
-    for table in ("entity", "entity_tag", "org_entity_permission"):
-        on_id = [name for name, columns in by_table[table] if columns == "btree (id)"]
-        assert on_id == [f"{table}_pkey"]
-    names = {name for name, _, _ in indexes}
-    assert {"ix_core_entity_tag_entity_id", "ix_core_entity_tag_tag_id",
-            "entity_tag_entity_id_tag_id_disabled_ts_key"} <= names
