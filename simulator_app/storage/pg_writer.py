@@ -298,7 +298,7 @@ class PostgresValueDatabase:
         stats = WriteStats()
         vt, ct = self._tables(org_key)
         chunks = [rows] if isinstance(rows, ValueRows) else rows
-        touched = []
+        touched, literal = [], None
         with conn.transaction(), conn.cursor() as cur:
             loader = BulkIndexes.begin(conn, cur, vt, self.bulk_maintenance_work_mem) \
                 if bulk and not ddl.timescaledb_available(conn) else None
@@ -320,24 +320,26 @@ class PostgresValueDatabase:
                     self._copy(cur, self._statement(conn, "copy", org_key), chunk)
                     stats.copied += len(chunk)
                 else:
-                    self._write_chunk(conn, cur, vt, org_key, chunk, stats)
+                    # The entities' array literal serves the watermark probe and (one chunk,
+                    # the tick's case) the _current refresh: built once.
+                    literal = int_array_literal(chunk.entities())
+                    self._write_chunk(conn, cur, vt, org_key, chunk, stats, literal)
                 stats.add(chunk)
                 touched.append(chunk.entities())
             if loader is not None:
                 loader.finish(cur)
             if touched:
-                entities = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
-                cur.execute(self._statement(conn, "current", org_key),
-                            (int_array_literal(entities),))
+                if len(touched) > 1 or literal is None:
+                    literal = int_array_literal(np.unique(np.concatenate(touched)))
+                cur.execute(self._statement(conn, "current", org_key), (literal,))
                 stats.current = cur.rowcount
             if before_commit is not None:
                 before_commit(conn, stats)
         return stats
 
-    def _write_chunk(self, conn, cur, vt, org_key, rows, stats):
+    def _write_chunk(self, conn, cur, vt, org_key, rows, stats, entities_literal):
         """COPY rows above the entities' watermark, upsert the rest."""
-        cur.execute(self._statement(conn, "watermark", org_key),
-                    (int_array_literal(rows.entities()),))
+        cur.execute(self._statement(conn, "watermark", org_key), (entities_literal,))
         watermark = cur.fetchone()[0]
         if watermark is None:
             fresh, known = rows, rows[:0]
