@@ -24,8 +24,11 @@ def drift(running, active, ts, carry, ambient=ROOM_F, tau=TAU_S):
     prev_t = np.array([np.nan if c is None else c[0] for c in carry], dtype=np.float64)
     prev_v = np.array([ambient if c is None else c[1] for c in carry], dtype=np.float64)
     ref_t = np.where(seen, ts[idx], prev_t[None, :])
-    ref_v = np.where(seen, np.take_along_axis(active, idx, axis=0), prev_v[None, :])
-    age = np.nan_to_num(ts[:, None] - ref_t, nan=np.inf)
+    ref_v = np.where(seen, active[idx, np.arange(n)[None, :]], prev_v[None, :])
+    age = ts[:, None] - ref_t
+    # Never seen running: infinitely old (nan_to_num's inf -> ±max float would give the same
+    # exp below, at a fraction of its cost on a tick's few cells).
+    age = np.where(np.isnan(age), np.inf, age)
     values = np.where(running, active, ambient + (ref_v - ambient) * np.exp(-age / tau))
     new_carry = [
         [float(ts[last[-1, j]]), float(active[last[-1, j], j])] if seen[-1, j] else carry[j]
