@@ -31,9 +31,10 @@ def database_now():
         return datetime.fromisoformat(cursor.fetchone()[0]).replace(tzinfo=timezone.utc)
 
 
-def trusted_now(simulator_id, now):
-    """`now`, or the database's clock when `now` is more than the tolerance ahead of it."""
-    db_now = database_now()
+def trusted_now(simulator_id, now, db_now=None):
+    """`now`, or the database's clock when `now` is more than the tolerance ahead of it.
+    `db_now`: the database's clock if the caller just read it (else it is read here)."""
+    db_now = database_now() if db_now is None else db_now
     ahead = (now - db_now).total_seconds()
     if ahead <= settings.HSIM_CLOCK_TOLERANCE_SECONDS:
         return now

@@ -1,6 +1,7 @@
 """Everything one simulator run needs, loaded once: spec, state, entity map, writer."""
 
 from dataclasses import asdict, dataclass, replace
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +38,7 @@ class SimulatorContext:
     spec: object
     state: SimulatorState
     entity_ids: np.ndarray
+    database_now: object = None  # the database's clock, read with the simulator (PostgreSQL)
 
     @property
     def interval_seconds(self):
@@ -148,7 +150,7 @@ class OrgGone(LookupError):
 
 def load(simulator_id):
     # The org and state come in the same query (one round trip fewer per tick).
-    simulator = _select_simulator(simulator_id)
+    simulator, database_now = _select_simulator(simulator_id)
     if simulator is None:  # the join needs the org: a poller without one lands here
         if Simulator.objects.filter(poller_id=simulator_id).exists():
             raise OrgGone(f"simulator {simulator_id}: its org no longer exists")
@@ -166,19 +168,23 @@ def load(simulator_id):
         spec=spec,
         state=state,
         entity_ids=entity_ids_or_provision(simulator, spec, points),
+        database_now=database_now,
     )
 
 
 def _select_simulator(simulator_id):
     """`Simulator.objects.select_related("org", "state").filter(poller_id=...).first()`, the
     same instances with the same related caches, from SQL composed once per process: building
-    and compiling that query cost the ORM more CPU than the rest of loading a tick."""
+    and compiling that query cost the ORM more CPU than the rest of loading a tick.
+    Returns (simulator or None, the database's clock or None): on PostgreSQL the same query
+    reads the server's clock, which the tick's clock guard needs (one round trip fewer)."""
     query = _simulator_query(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(query.sql, [SIMULATOR, simulator_id])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
+    database_now = row[-1].astimezone(dt_timezone.utc) if query.clock else None
     objects = []
     for model, begin, end, pk in query.parts:
         # A LEFT JOIN without a match (no state row) yields None, as select_related does.
@@ -196,7 +202,7 @@ def _select_simulator(simulator_id):
     state_field.remote_field.set_cached_value(simulator, state)
     if state is not None:
         state_field.set_cached_value(state, simulator)
-    return simulator
+    return simulator, database_now
 
 
 @lru_cache(maxsize=16)
@@ -217,6 +223,7 @@ class _SimulatorQuery:
     sql: str
     parts: tuple  # (model, first and end column in the row, position of its pk)
     attnames: dict
+    clock: bool  # the row ends with the database's clock_timestamp()
 
 
 @lru_cache(maxsize=4)
@@ -229,6 +236,9 @@ def _simulator_query(vendor):
                       fields.index(model._meta.pk)))
         columns += [f"{alias}.{qn(f.column)}" for f in fields]
         attnames[model] = [f.attname for f in fields]
+    clock = vendor == "postgresql"
+    if clock:
+        columns.append("clock_timestamp()")
     sim, state = Simulator._meta, SimulatorState._meta
     org_fk, state_fk = sim.get_field("org"), state.get_field("simulator")
     sql = (
@@ -241,7 +251,7 @@ def _simulator_query(vendor):
         f" AND s.{qn(sim.get_field('poller_id').column)} = %s"
         f" LIMIT 1"
     )
-    return _SimulatorQuery(sql=sql, parts=tuple(parts), attnames=attnames)
+    return _SimulatorQuery(sql=sql, parts=tuple(parts), attnames=attnames, clock=clock)
 
 
 def entity_ids_or_provision(simulator, spec, points):

@@ -55,7 +55,8 @@ def run_tick(simulator_id, now=None, cap=None):
             return record_load_failure(simulator_id, exc)
         if context.state.status != RUNNING:
             return TickResult(simulator_id, "not_running")
-        now = clock.trusted_now(simulator_id, now)  # never past the database's clock
+        # Never past the database's clock (read by the load's query on PostgreSQL).
+        now = clock.trusted_now(simulator_id, now, context.database_now)
         last_ts = context.state.last_run_timestamp
         window = due_window(last_ts, now, context.interval_seconds, cap,
                             earliest=history_horizon.catch_up_floor(last_ts, now))
