@@ -85,5 +85,5 @@ def test_an_unknown_simulator_is_a_404(api):
 def test_bad_filters_and_pages_are_a_400(api, filled):
     for params, field in [({"limit": "ten"}, "limit"), ({"offset": "-1"}, "offset"),
                           ({"limit": "0"}, "limit"), ({"tag": ""}, "tag.0"),
-                          ({"equip": ["ahu-1", "ahu-2"]}, "equip")]:
+                          ({"equip": ["ahu-1", "ahu-2"]}, "equip"), ({"equip": ""}, "equip")]:
         assert_error(api.get(f"/simulator/points/{filled.poller_id}", params), 400, field=field)

@@ -28,6 +28,13 @@ class PointFilterSerializer(serializers.Serializer):
     key = serializers.ListField(child=serializers.CharField(), required=False,
                                 help_text="Point keys (repeatable).")
 
+    def to_internal_value(self, data):
+        # DRF treats a blank optional field of a query string as absent; the schema says
+        # `equip` has at least one character, so `?equip=` is a mistake to name, not "all".
+        if hasattr(data, "getlist") and "" in data.getlist("equip"):
+            raise serializers.ValidationError({"equip": ["may not be blank"]})
+        return super().to_internal_value(data)
+
 
 class EquipSerializer(serializers.Serializer):
     key = serializers.CharField()
