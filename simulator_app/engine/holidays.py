@@ -53,11 +53,14 @@ def check(item):
 
 
 def dates(items, years):
-    """The holiday dates that `items` (rule names or ISO dates) give in `years`."""
+    """The holiday dates that `items` (rule names or ISO dates) give in `years` (and the years
+    either side: a Saturday New Year's Day is observed on Dec 31 of the year before, so a
+    window that ends on that Dec 31 must see it as one that runs into January does)."""
     out = set()
+    rule_years = sorted({y + d for y in years for d in (-1, 0, 1)})
     for item in items:
         if item in RULES:
-            out.update(RULES[item](y) for y in years)
+            out.update(RULES[item](y) for y in rule_years)
         else:
             out.add(date.fromisoformat(item))
     return out

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from simulator_app.engine import State, default_spec, generate, initial_state, parse_spec
+from simulator_app.engine.clock import local_clock
 
 from .conftest import utc
 
@@ -69,6 +70,18 @@ def test_chunks_across_a_year_boundary_match(spec):
     whole, _ = generate(spec, None, start, end)
     pieces, _ = chunked(spec, start, [utc(2026, 12, 31, 23, 45), utc(2027, 1, 1, 5)], end)
     assert same(whole, pieces)
+
+
+def test_a_new_years_day_observed_the_year_before_is_a_holiday_in_every_window(spec):
+    # 2028-01-01 is a Saturday, observed on Friday 2027-12-31: a window that ends on that
+    # Friday must see the holiday as one that runs into 2028 does.
+    start, end = utc(2027, 12, 30), utc(2028, 1, 2)
+    whole, _ = generate(spec, None, start, end)
+    pieces, _ = chunked(spec, start, [utc(2027, 12, 31, 12)], end)
+    assert same(whole, pieces)
+    ts = np.arange(int(utc(2027, 12, 31, 15).timestamp()), int(utc(2027, 12, 31, 16).timestamp()),
+                   900)
+    assert local_clock(ts, spec.site.time_zone, spec.schedule.holidays).holiday.all()
 
 
 def test_windows_longer_than_a_block_match_their_halves(spec):
