@@ -2,11 +2,12 @@
 
 Tag values use the Hayson encoding (see tags.py); refs hold catalogue keys. Each entity's and
 each point's tag dict is complete (dis, kind, unit and refs included) and is what provisioning
-stores. Entities are the site, its weather station, floors (spaces) and equipment.
+stores. Every tag dict is its own, but treat the values as read-only: points of one template
+share their marker dicts. Entities are the site, its weather station, floors (spaces) and equipment.
 """
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
 
 from .layout import Layout
 from .parsing import parse_spec
@@ -168,17 +169,50 @@ def _points(entities, layout, tz):
             continue
         column = columns[kind] = columns.get(kind, -1) + 1
         parent = "weatherStationRef" if kind == "weather" else "equipRef"
-        for t in TEMPLATES[kind]:
+        substance = _PUMP_SUBSTANCE[entity.key][0] if kind == "pump" else None
+        for t, base in _point_plans(kind, substance):
             dis = f"{entity.dis} {t.dis}"
-            tags = {"dis": dis, **markers("point his cur"), **markers(t.markers), "kind": t.kind,
-                    "tz": tz, parent: ref(entity.key)}
+            tags = base.copy()  # the template's tags, in their order; then what varies
+            tags["dis"] = dis
+            tags["tz"] = tz
+            tags[parent] = {"_kind": "ref", "val": entity.key}
             if kind != "weather":
-                tags["siteRef"] = ref("site")
-            if kind == "pump" and "run" in tags:  # the standard pump run points name the medium
-                tags.update(markers(_PUMP_SUBSTANCE[entity.key][0] + " pump"))
-            if t.unit:
-                tags["unit"] = t.unit
-            if t.enum:
-                tags["enum"] = t.enum
-            yield Point(f"{entity.key}.{t.name}", dis, t.kind, t.unit, tags, entity.key,
-                        f"{kind}.{t.signal}", column, t.quality, t.per_second)
+                tags["siteRef"] = {"_kind": "ref", "val": "site"}
+            yield _point(f"{entity.key}.{t.name}", dis, t.kind, t.unit, tags, entity.key,
+                         f"{kind}.{t.signal}", column, t.quality, t.per_second)
+
+
+@lru_cache(maxsize=64)
+def _point_plans(kind, substance):
+    """(template, tags with placeholders) per point template of an equipment type: the tag
+    dict a point gets, in its order, built once the way `_point_tags` says. Points copy it,
+    so their marker values are one dict per template (tag values are read-only)."""
+    return tuple((t, _point_tags(kind, t, substance, None, None, None))
+                 for t in TEMPLATES[kind])
+
+
+def _point_tags(kind, t, substance, dis, tz, key):
+    """A point's tags (the definition; `_points` fills a copy of them per point)."""
+    parent = "weatherStationRef" if kind == "weather" else "equipRef"
+    tags = {"dis": dis, **markers("point his cur"), **markers(t.markers), "kind": t.kind,
+            "tz": tz, parent: ref(key)}
+    if kind != "weather":
+        tags["siteRef"] = ref("site")
+    if kind == "pump" and "run" in tags:  # the standard pump run points name the medium
+        tags.update(markers(substance + " pump"))
+    if t.unit:
+        tags["unit"] = t.unit
+    if t.enum:
+        tags["enum"] = t.enum
+    return tags
+
+
+_POINT_FIELDS = tuple(f.name for f in fields(Point))
+
+
+def _point(*values):
+    """Point(*values) without the frozen dataclass's per-field setattr (a third of the cost
+    of a catalogue): Point has no __post_init__, so the instance is the same."""
+    point = object.__new__(Point)
+    object.__setattr__(point, "__dict__", dict(zip(_POINT_FIELDS, values)))
+    return point

@@ -10,6 +10,8 @@
 Refs name catalogue keys, never database ids: the provisioning layer resolves them.
 """
 
+from functools import lru_cache
+
 MARKER = {"_kind": "marker"}
 
 
@@ -41,8 +43,13 @@ def tag_kind(value):
 
 
 def markers(names):
-    """{name: marker} for a space-separated list of tag names."""
-    return {name: marker() for name in names.split()}
+    """{name: marker} for a space-separated list of tag names (each marker a fresh dict)."""
+    return {name: {"_kind": "marker"} for name in _names(names)}
+
+
+@lru_cache(maxsize=1024)
+def _names(names):
+    return tuple(names.split())
 
 
 def matches(tags, query):

@@ -17,6 +17,7 @@ simulator's spec goes through `provisioning.provision`, which diffs.
 """
 
 import json
+import threading
 import time
 from collections import defaultdict
 
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
 from .. import engine
-from ..models import Entity, EntityTag, OrgEntityPermission, SimulatorEntity
+from ..models import Entity, EntityTag, OrgEntityPermission, SimulatorEntity, TagDef
 from . import provisioning
 from .tag_defs import ensure_tag_defs
 from .tag_values import tag_columns
@@ -40,7 +41,9 @@ def catalogue_items(spec):
     """(key, tags, is_point) for every entity and point, in provisioning's order."""
     catalogue = engine.catalogue(spec)
     items = [(e.key, e.tags, False) for e in catalogue.entities]
-    items += [(p.key, provisioning.point_tags(p), True) for p in catalogue.points]
+    # A point's tags already hold its kind and unit (then point_tags would only copy them).
+    items += [(p.key, p.tags if "kind" in p.tags and (not p.unit or "unit" in p.tags)
+               else provisioning.point_tags(p), True) for p in catalogue.points]
     return items
 
 
@@ -55,14 +58,17 @@ def provision_new(pairs, chunk=10):
     if connection.vendor != "postgresql":
         return sum(provisioning.provision(sim, spec)["entities"] for sim, spec in pairs)
     pairs = list(pairs)
-    tag_ids, written = {}, 0
-    lines = TagLines(tag_ids)
+    written = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        lines = _tag_lines()
+        tag_ids = lines.tag_ids
         built = _catalogues(pairs[:chunk])
         for at in range(0, len(pairs), chunk):
             began = time.perf_counter()
-            names = {name for _, items in built for _, tags, _ in items for name in tags}
-            if not names <= tag_ids.keys():
+            known = tag_ids.keys()
+            names = {name for _, items in built for _, tags, _ in items
+                     if not tags.keys() <= known for name in tags.keys() - known}
+            if names:
                 tag_ids.update(ensure_tag_defs(names))
             mappings = _create_entities(cursor, built)
             began = _spent("entities_sql", began)
@@ -86,6 +92,21 @@ def provision_new(pairs, chunk=10):
                 began = time.perf_counter()
             _spent("copy_wait", began)
     return written
+
+
+_KEPT = threading.local()  # this thread's TagLines, kept from batch to batch
+
+
+def _tag_lines():
+    """The TagLines of the previous batch (what it keeps is most of a fleet's lines) when the
+    tag ids it rendered with are still those of this database, else a new one."""
+    kept = getattr(_KEPT, "lines", None)
+    if kept is not None and kept.tag_ids and len(kept.formats) <= _MAX_KEPT and dict(
+            TagDef.objects.filter(name__in=list(kept.tag_ids))
+            .values_list("name", "id")) == kept.tag_ids:
+        return kept
+    _KEPT.lines = TagLines({})
+    return _KEPT.lines
 
 
 def _catalogues(pairs):
@@ -123,16 +144,82 @@ class TagLines:
 
     A line is `<entity id>` + a suffix; the suffix of a marker, kind, unit or number depends
     only on (tag, value), so it is rendered once per batch; refs and strings are rendered per
-    row. Anything else takes the generic path (`tag_row`), which defines the format."""
+    row. Anything else takes the generic path (`tag_row`), which defines the format.
+
+    `building` goes further: most entities of a fleet's buildings have the same key and the
+    same tags (a VAV's points, an AHU's, the plant's), so an entity's line suffixes are also
+    kept together per (key, tz), refs as their heads and keys. They are used when the
+    entity's tags equal, in value and order, those they were made from; refs go through the
+    mapping, so only ids change. Entities with plain numbers, booleans or dict values
+    (floors' floorNum, the site) and those that differ building by building (the weather
+    station's points name their site) are rendered tag by tag."""
 
     def __init__(self, tag_ids):
         self.tag_ids = tag_ids
         self.fixed = {}
         self.ref_heads = {}
         self.str_heads = {}
+        self.formats = {}  # (key, tz) -> [tags, names, suffixes, refs, misses] or None
 
     def building(self, items, mapping):
-        return "".join(self.entity(mapping[key], tags, mapping) for key, tags, _ in items)
+        out = []
+        formats = self.formats
+        for key, tags, _ in items:
+            slot = (key, tags.get("tz"))
+            entry = formats.get(slot, False)
+            if entry:
+                if entry[0] == tags and entry[1] == tuple(tags):
+                    out.append(self._lines(entry, str(mapping[key]), mapping))
+                    continue
+                entry[4] += 1
+                if entry[4] > _MAX_MISSES:  # this key's tags vary building by building
+                    formats[slot] = None
+                    entry = None
+            if entry is None:
+                out.append(self.entity(mapping[key], tags, mapping))
+                continue
+            compiled = self._compile(tags)
+            if compiled is None:
+                formats[slot] = None
+                out.append(self.entity(mapping[key], tags, mapping))
+                continue
+            if slot in formats:  # a miss: the newer tags replace the older ones
+                formats[slot][:4] = compiled
+            else:
+                formats[slot] = compiled = [*compiled, 0]
+            out.append(self._lines(compiled, str(mapping[key]), mapping))
+        return "".join(out)
+
+    @staticmethod
+    def _lines(entry, prefix, mapping):
+        suffixes = entry[2]
+        if entry[3]:
+            suffixes = suffixes.copy()
+            for at, head, target in entry[3]:
+                suffixes[at] = f"{head}{mapping[target]}\n"
+        return prefix + prefix.join(suffixes)
+
+    def _compile(self, tags):
+        """[tags, names, line suffixes, refs as (index, head, key)] for an entity's lines,
+        or None when a value's rendering is not fixed by equality (plain numbers and
+        booleans: 1 == 1.0 == True; dicts other than markers, refs and numbers)."""
+        refs = []
+        suffixes = []
+        for name, value in tags.items():
+            kind = type(value)
+            if kind is dict:
+                tag_kind = value.get("_kind")
+                if tag_kind == "ref":
+                    head = self.ref_heads.get(name) or self._head(self.ref_heads, name, 5)
+                    refs.append((len(suffixes), head, value["val"]))
+                    suffixes.append(None)
+                    continue
+                if tag_kind not in ("marker", "number"):
+                    return None
+            elif kind is not str:
+                return None
+            suffixes.append(self.entity(0, {name: value}, None)[1:])  # the line after "0"
+        return [tags, tuple(tags), suffixes, tuple(refs)]
 
     def entity(self, entity_id, tags, mapping):
         parts = []
@@ -186,6 +273,9 @@ def analyze_catalogue():
         for model in (Entity, EntityTag, OrgEntityPermission, SimulatorEntity):
             cursor.execute(f"ANALYZE {_table(model)}")
 
+
+_MAX_MISSES = 2  # tags of a (key, tz) that changed this often are rendered tag by tag
+_MAX_KEPT = 20_000  # (key, tz) entries a kept TagLines may hold (~2.5 KB each; then anew)
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
