@@ -186,13 +186,16 @@ def _hold(v, rows, cols, held):
     return rows[~fresh], cols[~fresh]
 
 
-def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
+def degrade(spec, qp, key_hashes, ts, values, reading_bias, held, out=None):
     """Readings, status and presence from true values [T, P]; returns them and the new
-    last-readings per point (held[i] is NaN where no previous reading is known)."""
+    last-readings per point (held[i] is NaN where no previous reading is known). With `out`
+    (status [T, P] uint8, present [T, P] bool), `values` becomes the readings in place and
+    status and presence are written into `out`: a year's batch is then filled where it lives,
+    with no per-block copies to concatenate."""
     dq, seed = spec.data_quality, spec.seed
     k = ts // spec.interval_seconds
     T, P = values.shape
-    v = values.copy()
+    v = values.copy() if out is None else values
     if len(qp.noisy) and dq.noise_scale > 0:
         z = rng.normal(rng.hashes(seed, rng.NOISE, key_hashes[qp.noisy], k))
         cols = v[:, qp.noisy]
@@ -203,7 +206,11 @@ def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
     # After the physical bounds: a faulty reading may leave them (a meter's negative spike).
     for i, bias in reading_bias.items():
         v[:, i] += bias
-    status = np.zeros((T, P), np.uint8)
+    if out is None:
+        status = np.zeros((T, P), np.uint8)
+    else:
+        status = out[0]
+        status.fill(OK)
     ranged = v[:, qp.ranged]
     out_of_range = (ranged < qp.lo) | (ranged > qp.hi)
     if out_of_range.any():
@@ -230,6 +237,9 @@ def degrade(spec, qp, key_hashes, ts, values, reading_bias, held):
     outage = _runs(seed, rng.OUTAGE, qp.equip_hashes, k, dq.outage_rate, dq.outage_max_intervals)
     present &= ~outage[:, qp.equip_of_point]
     np.copyto(v, np.nan, where=~present)
+    if out is not None:
+        out[1][...] = present
+        present = out[1]
     return v, status, present, new_held
 
 
