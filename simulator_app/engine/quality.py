@@ -89,37 +89,77 @@ class QualityPlan:
     equip_hashes: np.ndarray
 
 
+def _profile_table():
+    """PROFILES as arrays, one row per profile (in PROFILES' order): a plan gathers its
+    per-point constants from them instead of looping over the points in Python."""
+    names = tuple(PROFILES)
+    rows = [PROFILES[n] for n in names]
+    column = lambda f, dtype=float: np.array([f(pr) for pr in rows], dtype=dtype)  # noqa: E731
+    # Bounds as the Python numbers the profiles hold (np.array of a plan's ints is int64, of
+    # floats float64: the plan keeps the dtypes it always had).
+    raw = lambda f: np.array([f(pr) for pr in rows], dtype=object)  # noqa: E731
+    return {
+        "code": {n: i for i, n in enumerate(names)},
+        "profiles": rows,
+        "noisy": column(lambda pr: pr.noisy, bool),
+        "noise_abs": column(lambda pr: pr.noise_abs),
+        "noise_rel": column(lambda pr: pr.noise_rel),
+        "bounded": column(lambda pr: np.isfinite(pr.floor) or np.isfinite(pr.ceiling), bool),
+        "floor": raw(lambda pr: pr.floor),
+        "ceiling": raw(lambda pr: pr.ceiling),
+        "ranged": column(lambda pr: np.isfinite(pr.lo) or np.isfinite(pr.hi), bool),
+        "lo": raw(lambda pr: pr.lo),
+        "hi": raw(lambda pr: pr.hi),
+        "scale": column(lambda pr: 10.0 ** (pr.decimals or 0)),
+        "exact": column(lambda pr: pr.decimals is None, bool),
+        "drift": column(lambda pr: pr.drift, bool),
+        "sensor": column(lambda pr: pr.sensor, bool),
+    }
+
+
+_TABLE = _profile_table()
+
+
+def _numbers(values, at):
+    """np.array of the Python numbers values[at], as np.array(list) types them."""
+    return np.array(values[at].tolist())
+
+
 def plan(spec, catalogue, key_hashes):
     dq = spec.data_quality
-    profiles = [PROFILES[p.quality] for p in catalogue.points]
-    noisy = np.array([i for i, pr in enumerate(profiles) if pr.noisy], dtype=np.int64)
+    table = _TABLE
+    code = table["code"]
+    q = np.fromiter((code[p.quality] for p in catalogue.points), np.int64,
+                    len(catalogue.points))
+    profiles = list(map(table["profiles"].__getitem__, q.tolist()))
+    noisy = np.flatnonzero(table["noisy"][q])
     u = rng.uniform(rng.hashes(spec.seed, rng.DRIFT, key_hashes, np.arange(3))).T  # [P, 3]
-    drifts = np.array([pr.drift for pr in profiles]) & (u[:, 0] < dq.drift_fraction)
+    drifts = table["drift"][q] & (u[:, 0] < dq.drift_fraction)
     drifting = np.flatnonzero(drifts)
-    bounded = np.array([i for i, pr in enumerate(profiles)
-                        if np.isfinite(pr.floor) or np.isfinite(pr.ceiling)], dtype=np.int64)
-    ranged = np.array([i for i, pr in enumerate(profiles)
-                       if np.isfinite(pr.lo) or np.isfinite(pr.hi)], dtype=np.int64)
-    equips = sorted({p.equip for p in catalogue.points})
+    bounded = np.flatnonzero(table["bounded"][q])
+    ranged = np.flatnonzero(table["ranged"][q])
+    point_equips = [p.equip for p in catalogue.points]
+    equips = sorted(set(point_equips))
     equip_index = {k: i for i, k in enumerate(equips)}
     return QualityPlan(
         profiles=profiles,
         noisy=noisy,
-        noise_abs=np.array([profiles[i].noise_abs for i in noisy]) * dq.noise_scale,
-        noise_rel=np.array([profiles[i].noise_rel for i in noisy]) * dq.noise_scale,
+        noise_abs=table["noise_abs"][q[noisy]] * dq.noise_scale,
+        noise_rel=table["noise_rel"][q[noisy]] * dq.noise_scale,
         bounded=bounded,
-        floor=np.array([profiles[i].floor for i in bounded]),
-        ceiling=np.array([profiles[i].ceiling for i in bounded]),
+        floor=_numbers(table["floor"], q[bounded]),
+        ceiling=_numbers(table["ceiling"], q[bounded]),
         ranged=ranged,
-        lo=np.array([profiles[i].lo for i in ranged]),
-        hi=np.array([profiles[i].hi for i in ranged]),
-        scale=np.array([10.0 ** (pr.decimals or 0) for pr in profiles]),
-        exact=np.array([i for i, pr in enumerate(profiles) if pr.decimals is None], np.int64),
+        lo=_numbers(table["lo"], q[ranged]),
+        hi=_numbers(table["hi"], q[ranged]),
+        scale=table["scale"][q],
+        exact=np.flatnonzero(table["exact"][q]),
         drifting=drifting,
         drift_rate=dq.drift_max_per_year * (2.0 * u[drifting, 1] - 1.0),
         drift_offset=np.floor(u[drifting, 2] * YEAR_S).astype(np.int64),
-        sensors=np.array([i for i, pr in enumerate(profiles) if pr.sensor], dtype=np.int64),
-        equip_of_point=np.array([equip_index[p.equip] for p in catalogue.points]),
+        sensors=np.flatnonzero(table["sensor"][q]),
+        equip_of_point=np.fromiter(map(equip_index.__getitem__, point_equips), np.int64,
+                                   len(point_equips)),
         equip_hashes=rng.key_hashes(equips),
     )
 
