@@ -149,6 +149,8 @@ HSIM_WEATHER_DIR = os.environ.get("HSIM_WEATHER_DIR") or None
 HSIM_ORG_QUEUED_INTERVAL_QUOTA = int(os.environ.get("HSIM_ORG_QUEUED_INTERVAL_QUOTA", "1000000"))
 # Most buildings one fleet holds (simulator_app.services.fleets).
 HSIM_FLEET_MAX_SIZE = int(os.environ.get("HSIM_FLEET_MAX_SIZE", "20000"))
+# Compiled building models each worker process keeps (one per building it serves; README).
+HSIM_MODEL_CACHE_SIZE = int(os.environ.get("HSIM_MODEL_CACHE_SIZE", "4096"))
 
 # Django's PBKDF2-SHA256 hashes, plus the Haystack SCRAM verifier of each password that is set
 # (simulator_app/haystack/credentials.py); the other hashers verify older hashes as usual.

@@ -5,10 +5,12 @@ from datetime import timezone as dt_timezone
 from functools import lru_cache
 
 import numpy as np
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from .. import engine
+from ..engine import model as engine_model
 from ..engine.model import compile_spec
 from ..models import Org, Simulator, SimulatorEntity, SimulatorState
 from ..models.pollers import SIMULATOR
@@ -136,14 +138,25 @@ def _entity_map_sql(vendor):
             f" AND {column('disabled_at')} IS NULL")
 
 
-@lru_cache(maxsize=128)
-def spec_and_points(config_text):
+def _spec_and_points(config_text):
     """Parsing the spec and building the catalogue cost more than generating one interval:
     a worker does it once per distinct configuration, not on every tick."""
     spec = spec_of_config(config_text)
     # The engine's compiled model (its catalogue): the keys a batch's points carry, and the
     # engine then finds this spec's model by identity instead of building it a second time.
     return spec, compile_spec(spec).keys
+
+
+def model_cache_size():
+    """HSIM_MODEL_CACHE_SIZE: the compiled models (and parsed configurations) one worker
+    process keeps, one per building it serves (README "Settings")."""
+    return max(1, int(getattr(settings, "HSIM_MODEL_CACHE_SIZE", engine_model.DEFAULT_CACHE_SIZE)))
+
+
+# As many parsed configurations as compiled models: a configuration whose model was evicted
+# would compile again anyway, and one held longer would keep its spec alive for nothing.
+engine_model.set_cache_size(model_cache_size())
+spec_and_points = lru_cache(maxsize=model_cache_size())(_spec_and_points)
 
 
 class OrgGone(LookupError):
