@@ -23,7 +23,14 @@ become all-visible, and PostgreSQL's cost per tick grows with the run. `--vacuum
 (default 50) vacuums the three tables between ticks the way autovacuum would, on the project
 connection, so its CPU counts in PostgreSQL's share (0: never).
 
+`--fleet N` ticks N distinct buildings of one fleet (engine/fleet.py variants of the default
+template, provisioned in bulk) round-robin, the way a worker serving a fleet meets them: each
+building's first tick is the warm-up, then `--ticks` ticks go round the fleet. With more
+buildings than the worker's model cache holds, ticks pay a compile; the run also prints the
+compile misses, the worker's RSS and the compiled model's size.
+
     .venv/bin/python bench/bench_tick.py [--ticks 200] [--cores 2] [--vacuum-every 50]
+                                         [--fleet N] [--fleet-seed 7]
 """
 
 import argparse
@@ -127,6 +134,61 @@ def backend_pids(value_databases):
     return pids
 
 
+def rss_mb():
+    """The process's resident set (and its peak), MB, from /proc/self/status."""
+    found = {}
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found[line[:5]] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return found.get("VmRSS"), found.get("VmHWM")
+
+
+def compile_counts():
+    """(misses, hits) of the engine's model cache so far."""
+    from simulator_app.engine import model
+
+    info = model.cache_info() if hasattr(model, "cache_info") else model._compile.cache_info()
+    return info.misses, info.hits
+
+
+def model_size_mb(spec):
+    """MB a freshly compiled model of `spec` keeps alive (tracemalloc), and the ms to compile."""
+    import gc
+    import tracemalloc
+
+    from simulator_app.engine import model
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    cpu = time.process_time()
+    compiled = model.compile_spec(spec)
+    cpu = time.process_time() - cpu
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(d.size_diff for d in after.compare_to(before, "filename"))
+    del compiled
+    return grown / 2**20, cpu * 1000
+
+
+def make_fleet(org, size, seed):
+    """The fleet's simulators (bulk provisioned, started without a first tick)."""
+    from simulator_app.models import Simulator
+    from simulator_app.services import fleets, lifecycle
+
+    fleet = fleets.define_fleet(org, "Bench fleet", size, seed=seed)
+    fleets.grow(fleet)
+    sims = fleets.members(fleet)
+    for sim in sims:
+        lifecycle.start(sim, run_first_tick=False)
+    return [Simulator.objects.get(pk=s.pk) for s in sims]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ticks", type=int, default=200)
@@ -134,7 +196,11 @@ def main():
                         help="worker cores for the sustained estimate (default: this machine's)")
     parser.add_argument("--vacuum-every", type=int, default=50,
                         help="VACUUM the tables every tick rewrites, every N ticks (0: never)")
+    parser.add_argument("--fleet", type=int, default=0,
+                        help="tick N distinct fleet buildings round-robin (0: one default building)")
+    parser.add_argument("--fleet-seed", type=int, default=7)
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     setup_django(os.environ.get("HSIM_BENCH_DB", "hsim_bench_tick"))
     import psycopg
 
@@ -144,8 +210,16 @@ def main():
     from simulator_app.services import value_databases
     from simulator_app.storage import pg_writer
 
-    simulator = create_simulator(create_org("bench"), "Tower", None, 15)
-    lifecycle.start(simulator, run_first_tick=False)
+    org = create_org("bench")
+    if args.fleet:
+        setup = time.perf_counter()
+        sims = make_fleet(org, args.fleet, args.fleet_seed)
+        print(f"fleet: {len(sims)} buildings provisioned and started in"
+              f" {time.perf_counter() - setup:.1f} s")
+    else:
+        sims = [create_simulator(org, "Tower", None, 15)]
+        lifecycle.start(sims[0], run_first_tick=False)
+    simulator = sims[0]
 
     phases = Phases()
     phases.wrap(runtime, "load", "load (simulator, state, entity map)")
@@ -163,8 +237,13 @@ def main():
 
     pg_writer.psycopg.connect = counting_connect
 
-    now = datetime(2026, 1, 5, tzinfo=timezone.utc)
-    tick.run_tick(simulator.poller_id, now=now)  # warm-up: imports, first connection, caches
+    start = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    now_of = {}
+    rss_start = rss_mb()[0]
+    for sim in sims:  # warm-up: imports, first connection, caches, every building's first tick
+        now_of[sim.poller_id] = start
+        tick.run_tick(sim.poller_id, now=start)
+    misses_before, hits_before = compile_counts()
     phases.ticks.clear()
     phases.current.clear()
     connects.clear()
@@ -190,9 +269,10 @@ def main():
         if args.vacuum_every and i and i % args.vacuum_every == 0:
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM {', '.join(rewritten)}")
-        now += timedelta(minutes=15)
+        sim_id = sims[i % len(sims)].poller_id
+        now_of[sim_id] = now = now_of[sim_id] + timedelta(minutes=15)
         wall, cpu = time.perf_counter(), time.process_time()
-        result = tick.run_tick(simulator.poller_id, now=now)
+        result = tick.run_tick(sim_id, now=now)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         phases.current["total"] = [walls[-1], cpus[-1]]
@@ -202,10 +282,20 @@ def main():
 
     pg_after, bg_after = total_cpu(backends), total_cpu(background)
     per_backend_after = [cpu_seconds(pid) for pid in backends]
+    misses, hits = (a - b for a, b in zip(compile_counts(), (misses_before, hits_before)))
+    rss_end, rss_peak = rss_mb()
     same_backends = backend_pids(value_databases) == backends
     wall_med, wall_p99, wall_mean = stats(walls)
     cpu_med, cpu_p99, cpu_mean = stats(cpus)
+    if args.fleet:
+        print(f"fleet mode: {len(sims)} distinct buildings ticked round-robin"
+              f" ({args.ticks / len(sims):.1f} ticks each after the warm-up)")
     print(f"ticks: {args.ticks}  rows/tick: {rows / args.ticks:.0f}")
+    print(f"model compiles in the measured ticks: {misses} misses, {hits} hits"
+          f" ({misses / args.ticks:.0%} of ticks)")
+    if rss_end is not None:
+        print(f"worker RSS: {rss_end:.0f} MB after the run (peak {rss_peak:.0f} MB;"
+              f" {rss_start:.0f} MB before the warm-up)")
     print(f"tick wall: median {wall_med * 1000:.1f} ms  p99 {wall_p99 * 1000:.1f} ms"
           f"  mean {wall_mean * 1000:.1f} ms")
     print(f"tick CPU (worker): median {cpu_med * 1000:.1f} ms  p99 {cpu_p99 * 1000:.1f} ms"
@@ -246,6 +336,22 @@ def main():
     print(f"sustained default buildings at 15 min: {int(900 / cpu_mean * args.cores)} by worker"
           f" CPU alone on {args.cores} core(s); {int(900 / wall_mean)} by one worker process's"
           f" wall time (PostgreSQL sharing the cores)")
+    if args.fleet:
+        from simulator_app.engine.fleet import variant
+        from simulator_app.services.simulator_config import parse_building
+
+        from simulator_app.engine import model
+
+        unseen = [parse_building(variant({}, args.fleet_seed + 1, i), None) for i in range(6)]
+        costs = []
+        for spec in unseen[1:]:  # fleet buildings this process never met
+            cpu = time.process_time()
+            model.compile_spec(spec)
+            costs.append(time.process_time() - cpu)
+        size, _ = model_size_mb(unseen[0])
+        print(f"compile miss (a building never seen): median {statistics.median(costs) * 1000:.1f}"
+              f" ms CPU; a compiled model keeps {size:.2f} MB alive (tracemalloc)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
