@@ -147,6 +147,26 @@ def rss_mb():
     return found.get("VmRSS"), found.get("VmHWM")
 
 
+class GcTime:
+    """Seconds and count of the garbage collector's full (generation 2) and younger passes."""
+
+    def __init__(self):
+        import gc
+
+        self.seconds, self.full, self.young, self._t = 0.0, 0, 0, None
+        gc.callbacks.append(self)
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._t = time.process_time()
+        elif self._t is not None:
+            self.seconds += time.process_time() - self._t
+            if info["generation"] == 2:
+                self.full += 1
+            else:
+                self.young += 1
+
+
 def compile_counts():
     """(misses, hits) of the engine's model cache so far."""
     from simulator_app.engine import model
@@ -244,6 +264,7 @@ def main():
         now_of[sim.poller_id] = start
         tick.run_tick(sim.poller_id, now=start)
     misses_before, hits_before = compile_counts()
+    gc_time = GcTime()
     phases.ticks.clear()
     phases.current.clear()
     connects.clear()
@@ -293,6 +314,8 @@ def main():
     print(f"ticks: {args.ticks}  rows/tick: {rows / args.ticks:.0f}")
     print(f"model compiles in the measured ticks: {misses} misses, {hits} hits"
           f" ({misses / args.ticks:.0%} of ticks)")
+    print(f"garbage collector in the measured ticks: {gc_time.seconds / args.ticks * 1000:.2f} ms"
+          f" CPU per tick ({gc_time.full} full passes, {gc_time.young} younger)")
     if rss_end is not None:
         print(f"worker RSS: {rss_end:.0f} MB after the run (peak {rss_peak:.0f} MB;"
               f" {rss_start:.0f} MB before the warm-up)")
