@@ -419,16 +419,12 @@ def zone_faults(inputs, fx, zone_ahu):
         inputs.reheat_floor = np.where(stuck, fx.reheat_position[None, :], fx.reheat_leak)
         inputs.reheat_gain = np.where(stuck, 0.0, 1.0 - fx.reheat_leak)
     if fx.fan_failed.any():
-        failed = fx.fan_failed[:, zone_ahu]
-        ever = failed.any(axis=0)
-        inputs.stuck = inputs.stuck | failed
-        inputs.stuck_cfm = np.where(ever, 0.0, inputs.stuck_cfm)
-        if hasattr(inputs, "stuck_position"):
-            inputs.stuck_position = np.where(ever, 1.0, inputs.stuck_position)
+        # Per timestep: the zone loop applies it after a stuck damper, which keeps passing
+        # its stuck flow in the hours the fan runs.
+        inputs.fan_failed = fx.fan_failed[:, zone_ahu]
     if fx.cool_sp_shift.any() or fx.heat_sp_shift.any():
-        for name, shift in (("cool_occ", fx.cool_sp_shift), ("heat_occ", fx.heat_sp_shift)):
-            if getattr(inputs, name, None) is not None:
-                setattr(inputs, name, getattr(inputs, name) + shift)
+        inputs.cool_occ = inputs.cool_occ + fx.cool_sp_shift
+        inputs.heat_occ = inputs.heat_occ + fx.heat_sp_shift
     return inputs
 
 

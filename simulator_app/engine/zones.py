@@ -55,6 +55,9 @@ class ZoneInputs:
     # Faulty reheat valves (faults.zone_faults; None when every valve is healthy):
     reheat_floor: np.ndarray = None  # [T, Z] share of the coil's heat passed whatever the command
     reheat_gain: np.ndarray = None  # [T, Z] share of the coil's heat the command still moves
+    # A failed supply fan (faults.zone_faults; None when every fan turns): no air reaches the
+    # zone, its box opens wide (a stuck damper stays where it is stuck).
+    fan_failed: np.ndarray = None  # [T, Z] bool
 
 
 @dataclass
@@ -116,6 +119,8 @@ def simulate(x, temp0, cs):
     sat_occ = x.sat[:, zone_ahu]
     room_per_cfm = AIR * np.maximum(DAT_MAX_F - sat_occ, 0.0)
     any_stuck = bool(x.stuck.any())
+    fan_failed = x.fan_failed
+    failed_k = (np.zeros(T, bool) if fan_failed is None else fan_failed.any(axis=1))
     m00, m01, m10, m11 = d.m
     gain, deadband, lag = d.gain, d.deadband, d.lag
     cap = np.minimum(cfm_max * d.inv_gain, 1.0)  # the damper command for full design flow
@@ -257,6 +262,11 @@ def simulate(x, temp0, cs):
             flow = np.where(x.stuck[k], x.stuck_cfm, position * gain[k])
         else:
             flow = position * gain[k]
+        if failed_k[k]:
+            failed_z = fan_failed[k]
+            opens = failed_z & ~x.stuck[k] if any_stuck else failed_z
+            position = np.where(opens, 1.0, position)
+            flow = np.where(failed_z, 0.0, flow)
         if on is not all_true:
             flow = flow * on_z
         moved = free + flow * per_cfm
