@@ -101,6 +101,9 @@ def create_job(simulator, start, end, now=None):
         backfill_admission.admit(simulator, from_epoch(s), from_epoch(e), intervals,
                                  resumed=existing)
         if existing:
+            if existing.status == BackfillJob.FAILED:  # queued again: back on the quota
+                existing.status, existing.error_message = BackfillJob.PENDING, ""
+                existing.save(update_fields=["status", "error_message", "updated_at"])
             return existing
         return BackfillJob.objects.create(simulator=simulator, start=from_epoch(s),
                                           end=from_epoch(e))
@@ -126,11 +129,18 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
     once at the end when the table was empty -- several times faster for long histories. If
     it fails nothing is committed and running the job again starts it over.
     """
+    # A failed job (expired, or stopped by an error) runs again only once its window is asked
+    # for again (create_job sets it pending): a late task of an expired job, which no longer
+    # counts toward the org's quota, does nothing. One conditional update, so an expiry
+    # between reading the job and starting it cannot be overwritten.
+    started = BackfillJob.objects.filter(pk=job_id).exclude(status=BackfillJob.FAILED).update(
+        status=BackfillJob.RUNNING, error_message="", updated_at=timezone.now())
     job = BackfillJob.objects.select_related("simulator").get(pk=job_id)
+    if not started:
+        log.warning("backfill job %s of simulator %s is failed (%s): not run; ask for its window"
+                    " again to queue it again", job.id, job.simulator_id, job.error_message)
+        return progress(job)
     deadline = None if time_budget is None else time.monotonic() + time_budget
-    job.status = BackfillJob.RUNNING
-    job.error_message = ""
-    job.save(update_fields=["status", "error_message", "updated_at"])
     try:
         while not finished(job):
             with simulator_lock(job.simulator_id, wait_seconds=60) as acquired:

@@ -1,5 +1,7 @@
-"""A queued or running backfill whose worker died expires after HSIM_BACKFILL_STALE_SECONDS:
-failed with a message, logged, no longer holding the org's quota; asking again resumes it."""
+"""A running backfill whose worker died expires after HSIM_BACKFILL_STALE_SECONDS: failed with
+a message, logged, no longer holding the org's quota; asking again resumes it. A pending job
+only waiting in the queue keeps its place on the quota (it expires only after
+PENDING_STALE_FACTOR times as long), and the late task of an expired job does nothing."""
 
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -8,8 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from simulator_app import tasks
 from simulator_app.models import ActivityLog, BackfillJob
-from simulator_app.services import backfill
+from simulator_app.services import backfill, backfill_admission
+from simulator_app.services.backfill_expiry import PENDING_STALE_FACTOR
 from simulator_app.services.backfill_admission import QueuedWorkQuotaExceeded
 from simulator_app.services.locks import LOCK_NAMESPACE
 
@@ -72,11 +76,48 @@ def test_a_job_whose_simulator_a_runner_holds_is_not_expired(simulator, tight_qu
 
 def test_asking_for_the_expired_window_again_resumes_it(simulator, tight_quota):
     cursor = A[0] + timedelta(hours=6)
-    stuck = idle_for(backfill.create_job(simulator, *A), 601, status=BackfillJob.PENDING,
-                     cursor=cursor)
+    stuck = idle_for(backfill.create_job(simulator, *A), 601, cursor=cursor)
     again = backfill.create_job(simulator, *A)
     assert again.id == stuck.id and again.cursor == cursor  # the same job, from its cursor
+    again.refresh_from_db()
+    assert again.status == BackfillJob.PENDING and again.error_message == ""  # on the quota
+    with pytest.raises(QueuedWorkQuotaExceeded):
+        backfill.create_job(simulator, *B)
     assert backfill.run_job(again.id).status == "done"
+
+
+def test_a_pending_job_waiting_in_a_backlog_keeps_its_quota(simulator, tight_quota):
+    """Queued behind a long backlog, never started: its worker is not gone, it has none yet."""
+    waiting = idle_for(backfill.create_job(simulator, *A), 10 * 600, status=BackfillJob.PENDING)
+    with pytest.raises(QueuedWorkQuotaExceeded):
+        backfill.create_job(simulator, *B)
+    waiting.refresh_from_db()
+    assert waiting.status == BackfillJob.PENDING and waiting.error_message == ""
+    assert not ActivityLog.objects.filter(event_type="error").exists()
+
+
+def test_a_pending_job_whose_task_was_lost_expires_after_the_long_bound(simulator, tight_quota):
+    lost = idle_for(backfill.create_job(simulator, *A), PENDING_STALE_FACTOR * 600 + 1,
+                    status=BackfillJob.PENDING)
+    assert backfill.create_job(simulator, *B).status == BackfillJob.PENDING
+    lost.refresh_from_db()
+    assert lost.status == BackfillJob.FAILED
+    assert lost.error_message.startswith("expired: pending and never started")
+    assert "worker is gone" not in lost.error_message
+
+
+def test_the_late_task_of_an_expired_job_does_nothing(simulator, tight_quota, broker_queue):
+    """The expired job left the quota and another took its place: running it anyway would put
+    the org past its quota."""
+    stuck = idle_for(backfill.create_job(simulator, *A), 601)
+    backfill.create_job(simulator, *B)  # admitted in the room the expired job left
+    result = tasks.backfill_simulator.run(stuck.id)
+    assert result["status"] == "failed" and result["rows"] == 0
+    stuck.refresh_from_db()
+    assert stuck.status == BackfillJob.FAILED and stuck.cursor is None
+    assert stuck.error_message.startswith("expired")
+    assert broker_queue() == []  # and no continuation queued
+    assert backfill_admission.queued_intervals(simulator.org_id) <= 100
 
 
 def test_listing_a_simulators_jobs_shows_the_expiry(simulator, api, settings):
@@ -92,6 +133,18 @@ def test_zero_never_expires(simulator, tight_quota, settings):
     idle_for(backfill.create_job(simulator, *A), 10**6)
     with pytest.raises(QueuedWorkQuotaExceeded):
         backfill.create_job(simulator, *B)
+
+
+@pytest.fixture
+def broker_queue(settings):
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery")
+    yield lambda: [json.loads(m)["headers"] for m in client.lrange("celery", 0, -1)]
+    client.delete("celery")
 
 
 @pytest.fixture
