@@ -27,7 +27,8 @@ from .weather_files import PACKAGED
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Numbers are finite (an inf or nan would pass a bound check, then break every tick).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Site(_Model):
@@ -258,22 +259,39 @@ class Fault(_Model):
         size = self.magnitude
         if size is None:
             return self
-        message = None
-        if self.type in ("coil_fouling", "low_chw_delta_t") and not 0 < size < 1:
-            message = f"{self.type} magnitude is a share of capacity lost, in (0, 1)"
-        elif self.type == "meter_fault" and size <= 0:
-            message = "meter_fault magnitude (a scale factor or spike depth) must be positive"
-        elif (self.type == "setpoint_misconfig" and self.mode == "deadband"
-                and not 0 < size <= 10):
-            message = "a deadband is 0 to 10 °F wide"
-        elif self.type == "reheat_valve_stuck" and not 0 <= size <= 100:
-            message = "reheat_valve_stuck magnitude is the stuck position, 0 to 100 % open"
-        elif self.type == "reheat_valve_leaking" and not 0 < size <= 1:
-            message = ("reheat_valve_leaking magnitude is the share of the coil's capacity "
-                       "passing when shut, in (0, 1]")
-        if message is not None:
-            raise _field_error("magnitude", size, message)
+        bound = MAGNITUDE_BOUNDS.get((self.type, self.mode or (modes or (None,))[0]))
+        if bound is not None:
+            low, high, open_low, what = bound
+            if not ((low < size if open_low else low <= size) and size <= high):
+                interval = f"{'(' if open_low else '['}{low:g}, {high:g}]"
+                raise _field_error("magnitude", size,
+                                   f"{self.type} magnitude is {what}, in {interval}")
         return self
+
+
+# Bounds of a fault's magnitude by (kind, mode): (low, high, low excluded, what it is). A
+# zero where it is meaningless is refused by parse_spec; sizes that would throw the physics
+# out of any building's range (a schedule a year late, a 34,000 °F zone) are refused here.
+MAGNITUDE_BOUNDS = {
+    ("sensor_bias", None): (-50.0, 50.0, False, "the °F the sensor reads high"),
+    ("coil_fouling", None): (0.0, 1.0, True, "the share of the coil's capacity lost"),
+    ("low_chw_delta_t", None): (0.0, 1.0, True, "the share of the plant's design ΔT lost"),
+    ("duct_static_sensor", "bias"): (-5.0, 5.0, False, "the inH₂O the sensor reads high"),
+    ("duct_static_sensor", "stuck"): (0.0, 5.0, False, "the inH₂O the stuck sensor reads"),
+    ("meter_fault", "scale"): (0.0, 10.0, True, "the factor the reading is multiplied by"),
+    ("meter_fault", "spike"): (0.0, 10.0, True, "a spike's depth × the reading"),
+    ("meter_fault", "stuck"): (0.0, 10.0, True, "unused by a frozen meter"),
+    ("simultaneous_heating_cooling", None): (
+        0.0, 60.0, True, "the °F the leaking heating coil adds to the air"),
+    ("setpoint_misconfig", "offset"): (-20.0, 20.0, False, "the °F on the occupied setpoints"),
+    ("setpoint_misconfig", "deadband"): (
+        0.0, 10.0, True, "the occupied deadband's width in °F"),
+    ("schedule_misconfig", "shift"): (
+        -24.0, 24.0, False, "the hours the HVAC schedule runs late (negative: early)"),
+    ("reheat_valve_stuck", None): (0.0, 100.0, False, "the stuck position, % open"),
+    ("reheat_valve_leaking", None): (
+        0.0, 1.0, True, "the share of the coil's capacity passing when shut"),
+}
 
 
 def _field_error(name, value, message):

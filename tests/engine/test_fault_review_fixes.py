@@ -62,3 +62,67 @@ def test_a_stuck_damper_passes_its_stuck_flow_while_its_fan_runs_and_none_when_i
     assert np.allclose(data("vav-05-south.damper-feedback")[settled], 10.0, atol=0.5)
     assert (data("ahu-2.fan-run")[failed] == 0).all()
     assert flow[failed][-1] < 5.0
+
+
+# H2: magnitudes out of any building's range are refused at their field
+
+
+@pytest.mark.parametrize("kind, equip, extra, bad, bound", [
+    ("schedule_misconfig", "ahu-1", {"mode": "shift"}, 1e9, "[-24, 24]"),
+    ("schedule_misconfig", "ahu-1", {"mode": "shift"}, -25, "[-24, 24]"),
+    ("setpoint_misconfig", "ahu-1", {}, 1e6, "[-20, 20]"),
+    ("setpoint_misconfig", "vav-01-north", {"mode": "offset"}, -21, "[-20, 20]"),
+    ("setpoint_misconfig", "ahu-1", {"mode": "deadband"}, 12, "(0, 10]"),
+    ("setpoint_misconfig", "ahu-1", {"mode": "deadband"}, -1, "(0, 10]"),
+    ("sensor_bias", "vav-01-north", {}, 51, "[-50, 50]"),
+    ("sensor_bias", "ahu-1", {"point": "outside-air-temp"}, -1e4, "[-50, 50]"),
+    ("simultaneous_heating_cooling", "ahu-1", {}, 61, "(0, 60]"),
+    ("simultaneous_heating_cooling", "ahu-1", {}, -5, "(0, 60]"),
+    ("duct_static_sensor", "ahu-1", {}, 6, "[-5, 5]"),
+    ("duct_static_sensor", "ahu-1", {"mode": "stuck"}, 5.5, "[0, 5]"),
+    ("duct_static_sensor", "ahu-1", {"mode": "stuck"}, -0.1, "[0, 5]"),
+    ("meter_fault", "elec-meter", {"mode": "scale"}, 1e300, "(0, 10]"),
+    ("meter_fault", "plug-meter", {"mode": "spike"}, 11, "(0, 10]"),
+    ("meter_fault", "plug-meter", {"mode": "scale"}, -1, "(0, 10]"),
+    ("coil_fouling", "ahu-1", {}, 1.5, "(0, 1]"),
+    ("low_chw_delta_t", "chw-plant", {}, -0.2, "(0, 1]"),
+    ("reheat_valve_stuck", "vav-01-north", {}, 101, "[0, 100]"),
+    ("reheat_valve_leaking", "vav-01-north", {}, 1.2, "(0, 1]"),
+])
+def test_an_out_of_range_magnitude_is_refused_at_its_field_naming_the_bound(
+        kind, equip, extra, bad, bound):
+    f = {"type": kind, "equip": equip, "start": "2026-07-08T14:00:00Z", "magnitude": bad,
+         **extra}
+    with pytest.raises(SpecError) as info:
+        parse_spec({"faults": [f]})
+    (error,) = info.value.errors
+    assert error["field"] == "faults.0.magnitude"
+    assert bound in error["message"] and kind in error["message"]
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_an_infinite_or_nan_magnitude_is_refused_at_its_field(bad):
+    f = {"type": "sensor_bias", "equip": "vav-01-north", "start": "2026-07-08T14:00:00Z",
+         "magnitude": bad}
+    with pytest.raises(SpecError) as info:
+        parse_spec({"faults": [f]})
+    assert [e["field"] for e in info.value.errors] == ["faults.0.magnitude"]
+    assert "finite" in info.value.errors[0]["message"]
+
+
+@pytest.mark.parametrize("kind, equip, extra, edge", [
+    ("schedule_misconfig", "ahu-1", {"mode": "shift"}, -24),
+    ("setpoint_misconfig", "ahu-1", {}, 20),
+    ("sensor_bias", "vav-01-north", {}, -50),
+    ("simultaneous_heating_cooling", "ahu-1", {}, 60),
+    ("duct_static_sensor", "ahu-1", {"mode": "stuck"}, 5),
+    ("meter_fault", "elec-meter", {"mode": "scale"}, 10),
+    ("coil_fouling", "ahu-1", {}, 1),
+    ("reheat_valve_stuck", "vav-01-north", {}, 0),
+])
+def test_a_magnitude_at_its_bound_generates(kind, equip, extra, edge):
+    f = {"type": kind, "equip": equip, "start": "2026-07-06T14:00:00Z", "magnitude": edge,
+         "severity": 1.0, **extra}
+    spec = parse_spec({"data_quality": CLEAN, "faults": [f]})
+    batch, _ = generate(spec, None, utc(2026, 7, 6), utc(2026, 7, 8))
+    assert np.isfinite(np.nan_to_num(batch.values, nan=0.0)).all()
