@@ -480,33 +480,50 @@ def meter_faults(spec, signals, fx, catalogue, carry, ts):
     """After the meters: a faulty meter's readings (in place). A scaled meter's register
     integrates its scaled power; a frozen meter repeats its onset power and its register
     stops; a spike glitches the instantaneous reading only. The main meter keeps summing
-    the true loads (a faulty submeter does not move it). The frozen value is carried."""
+    the true loads (a faulty submeter does not move it). The frozen values are carried, one
+    per onset: where stuck faults on one meter overlap, the earliest onset's value shows."""
     columns = {p.equip: p.column for p in catalogue.points} if fx.meter_faults else {}
+    stuck = {}  # meter -> its stuck faults (after the scaled and spiking readings)
     for f in fx.meter_faults:
         kind = "elec_meter" if f.key == "elec-meter" else "elec_submeter"
         col = columns[f.key]
         power = signals[f"{kind}.power"]
-        on = f.strength > 0
         true = power[:, col].copy()
         if f.mode == "scale":
             power[:, col] = true * (1.0 + f.strength * (f.size - 1.0))
         elif f.mode == "spike":
             h = rng.hashes(spec.seed, FAULT_STREAM, [rng.key_hash(f.key + ".spike")],
                            ts // spec.interval_seconds)
-            spiking = on & (rng.uniform(h)[:, 0] < f.strength * SPIKE_RATE)
+            spiking = (f.strength > 0) & (rng.uniform(h)[:, 0] < f.strength * SPIKE_RATE)
             bias = np.where(spiking, -(1.0 + f.size) * true, 0.0)
             fx.reading_bias[f"{f.key}.power"] = fx.reading_bias.get(f"{f.key}.power", 0.0) + bias
-        else:  # stuck: the register (the integral of the true power signal) stops
-            name = f"fault.{f.key}.frozen"
-            held = carry.get(name, [None])[0]
-            frozen = np.nan if held is None or held[0] != f.start else held[1]
+        else:
+            stuck.setdefault(f.key, []).append(f)
+    for key, faults in stuck.items():  # the register (the true power's integral) stops
+        kind = "elec_meter" if key == "elec-meter" else "elec_submeter"
+        col = columns[key]
+        power = signals[f"{kind}.power"]
+        true = power[:, col].copy()
+        name = f"fault.{key}.frozen"
+        held = {int(s): float(v) for s, v in carry.get(name, None) or []}
+        on_by_start = {}
+        for f in faults:
+            on_by_start[f.start] = on_by_start.get(f.start, False) | (f.strength > 0)
+        frozen, shown = {}, np.zeros(len(ts))
+        any_on = np.zeros(len(ts), bool)
+        for start in sorted(on_by_start):  # earliest onset first: it shows where it is on
+            on = on_by_start[start]
             first = np.flatnonzero(on)
-            if np.isnan(frozen) and len(first):
-                frozen = float(true[first[0]])  # the onset, or a cold start inside the fault
-            if len(first):
-                carry[name] = [[float(f.start), float(frozen)]]
-                power[:, col] = np.where(on, 0.0, true)
-                bias = np.where(on, frozen, 0.0)
-                key = f"{f.key}.power"
-                fx.reading_bias[key] = fx.reading_bias.get(key, 0.0) + bias
+            value = held.get(start)
+            if value is None and len(first):
+                value = float(true[first[0]])  # the onset, or a cold start inside the fault
+            if value is None:
+                continue
+            frozen[start] = value
+            shown = np.where(on & ~any_on, value, shown)
+            any_on |= on
+        if any_on.any():
+            carry[name] = [[float(start), value] for start, value in frozen.items()]
+            power[:, col] = np.where(any_on, 0.0, true)
+            fx.reading_bias[f"{key}.power"] = fx.reading_bias.get(f"{key}.power", 0.0) + shown
     return signals

@@ -126,3 +126,36 @@ def test_a_magnitude_at_its_bound_generates(kind, equip, extra, edge):
     spec = parse_spec({"data_quality": CLEAN, "faults": [f]})
     batch, _ = generate(spec, None, utc(2026, 7, 6), utc(2026, 7, 8))
     assert np.isfinite(np.nan_to_num(batch.values, nan=0.0)).all()
+
+
+# M1: two stuck-meter faults on one meter, overlapping
+
+
+FROZEN_TWICE = [
+    {"type": "meter_fault", "equip": "lighting-meter", "mode": "stuck",
+     "start": "2026-07-06T15:00:00Z", "end": "2026-07-07T15:00:00Z"},
+    {"type": "meter_fault", "equip": "lighting-meter", "mode": "stuck",
+     "start": "2026-07-07T03:00:00Z", "end": "2026-07-08T03:00:00Z"},
+]
+
+
+def test_overlapping_frozen_meters_generate_the_same_in_pieces():
+    spec = parse_spec({"faults": FROZEN_TWICE})  # data-quality effects on
+    assert_pieces_equal_whole(spec, utc(2026, 7, 6), [utc(2026, 7, 6, 20), utc(2026, 7, 7, 9)],
+                              utc(2026, 7, 9))
+
+
+def test_the_earliest_frozen_value_holds_while_two_stuck_faults_overlap_then_the_later_one():
+    faulty = Data(generate(parse_spec({"data_quality": CLEAN, "faults": FROZEN_TWICE}), None,
+                           utc(2026, 7, 6), utc(2026, 7, 9))[0])
+    healthy = Data(generate(parse_spec({"data_quality": CLEAN, "faults": []}), None,
+                            utc(2026, 7, 6), utc(2026, 7, 9))[0])
+    first, second, end = 1783350000, 1783393200, 1783479600  # 07-06 15Z, 07-07 03Z, 07-08 03Z
+    power, true = faulty("lighting-meter.power"), healthy("lighting-meter.power")
+    onset = lambda t: true[np.flatnonzero(faulty.ts == t)[0]]  # noqa
+    assert onset(first) != onset(second)
+    one = (faulty.ts >= first) & (faulty.ts < first + 86400)  # alone, then overlapped
+    two = (faulty.ts >= first + 86400) & (faulty.ts < end)  # the later one alone
+    assert np.allclose(power[one], onset(first), atol=0.01)
+    assert np.allclose(power[two], onset(second), atol=0.01)
+    assert np.array_equal(power[faulty.ts >= end], true[faulty.ts >= end])
