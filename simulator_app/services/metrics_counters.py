@@ -6,25 +6,28 @@ checkpoint -- the figures of every simulator up to one log id -- lives in the de
 after it, read by primary-key range, at most HSIM_METRICS_SCAN_ROWS of them (a longer backlog
 -- a fresh checkpoint over a long log -- is caught up over the next scrapes).
 
-The checkpoint only moves over rows older than HSIM_METRICS_SETTLE_SECONDS: a row whose
+The checkpoint only moves over rows settled for HSIM_METRICS_SETTLE_SECONDS: a row whose
 transaction commits after rows with higher ids (ids are taken at insert) would otherwise be
-stepped over. Newer rows are added on every scrape but not checkpointed. A checkpoint whose
-log went backwards (the row at its id now has another creation time, or the highest id is
-below it: a truncated or restored log) is dropped and the counters are rebuilt.
+stepped over. Settled is judged by the database's clock alone, never by a row's `created_at`
+(the inserting worker's clock, which may run minutes behind or ahead of everyone else's): each
+scrape notes the log's highest id with the database's time (`seen`, in the checkpoint), and the
+checkpoint moves up to an id noted at least the settle time ago -- every row at or below it was
+inserted before then, so its transaction has ended. Newer rows are added on every scrape but
+not checkpointed. A checkpoint whose log went backwards (the row at its id now has another
+creation time, or the highest id is below it: a truncated or restored log) is dropped and the
+counters are rebuilt.
 """
 
 import logging
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, Count, FloatField, Max, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from ..models import ActivityLog
+from .clock import database_now
 from .metrics import RUN_EVENTS
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ DURATION_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0
 FIELDS = ("runs", "rows", "intervals", "duration_sum", *(f"le{i}" for i in
           range(len(DURATION_BUCKETS))), "errors")
 CACHE_TIMEOUT = 30 * 86400
+SEEN_PER_SETTLE = 8  # at most this many unsettled `seen` notes (one per settle time / 8)
 _local = {}  # the last checkpoint this process saw: used when the cache cannot be reached
 
 
@@ -79,12 +83,17 @@ def load_checkpoint():
     except Exception as exc:  # no cache server: this process's own checkpoint
         log.warning("metrics checkpoint not read from the cache: %s", exc)
         saved = _local.get(cache_key())
-    saved = saved or {"id": 0, "created_at": None, "figures": {}}
+    saved = saved or empty_checkpoint()
     if saved["id"] and not still_valid(saved):
         log.info("metrics: the activity log went back before checkpoint id %s; counting again",
                  saved["id"])
-        saved = {"id": 0, "created_at": None, "figures": {}}
+        saved = empty_checkpoint()
+    saved.setdefault("seen", [])  # a checkpoint from before `seen`
     return saved
+
+
+def empty_checkpoint():
+    return {"id": 0, "created_at": None, "figures": {}, "seen": []}
 
 
 def still_valid(saved):
@@ -106,33 +115,47 @@ def save_checkpoint(saved):
 
 def log_figures(now=None):
     """{simulator_id: {field: value}} since the activity log began, from the checkpoint plus
-    at most HSIM_METRICS_SCAN_ROWS newer rows."""
-    now = now or timezone.now()
+    at most HSIM_METRICS_SCAN_ROWS newer rows. (`now`, the caller's clock, is not used for
+    settling: the database's clock is.)"""
     saved = load_checkpoint()
     low = saved["id"]
     after = ActivityLog.objects.filter(id__gt=low)
     limit = max(1, settings.HSIM_METRICS_SCAN_ROWS)
     # The highest id this scrape reads: the limit-th after the checkpoint, or the last one.
     edge = list(after.order_by("id").values_list("id", flat=True)[limit - 1:limit])
-    high = edge[0] if edge else after.aggregate(top=Max("id"))["top"]
+    top = ActivityLog.objects.aggregate(top=Max("id"))["top"]
+    high = edge[0] if edge else (top if top is not None and top > low else None)
     figures = {sim_id: list(values) for sim_id, values in saved["figures"].items()}
     if high is None:
         return as_dicts(figures)
+    seen, ripe = note_seen(saved["seen"], top, database_now())
+    settle_to = min(high, ripe) if ripe is not None and ripe > low else low
     scanned = after.filter(id__lte=high)
-    cutoff = now - timedelta(seconds=settings.HSIM_METRICS_SETTLE_SECONDS)
-    unsettled = scanned.filter(created_at__gte=cutoff).order_by("id").values_list(
-        "id", flat=True)[:1]
-    settle_to = (unsettled[0] - 1) if unsettled else high
     settled = scanned.filter(id__lte=settle_to)
     last_settled = list(settled.order_by("-id").values_list("id", "created_at")[:1])
     if last_settled:
         add(figures, aggregate(settled))
-        top_id, top_created = last_settled[0]
-        save_checkpoint({"id": top_id, "created_at": top_created,
-                         "figures": {k: list(v) for k, v in figures.items()}})
+        saved = {"id": last_settled[0][0], "created_at": last_settled[0][1],
+                 "figures": {k: list(v) for k, v in figures.items()}}
+    saved["seen"] = seen
+    save_checkpoint(saved)
     if settle_to < high:
-        add(figures, aggregate(scanned.filter(id__gt=settle_to)))
+        add(figures, aggregate(scanned.filter(id__gt=max(settle_to, low))))
     return as_dicts(figures)
+
+
+def note_seen(seen, top, db_now):
+    """(`seen` with the log's highest id noted now, the highest id noted at least
+    HSIM_METRICS_SETTLE_SECONDS ago or None). `seen` holds [id, database epoch seconds] pairs,
+    oldest first: the newest settled note and at most SEEN_PER_SETTLE + 1 unsettled ones."""
+    settle = settings.HSIM_METRICS_SETTLE_SECONDS
+    now = db_now.timestamp()
+    seen = [[i, t] for i, t in seen if i <= top]  # a log that went back: notes past its end
+    if not seen or (seen[-1][0] < top and now - seen[-1][1] >= settle / SEEN_PER_SETTLE):
+        seen.append([top, now])
+    ripe = [n for n in seen if now - n[1] >= settle]
+    seen = ripe[-1:] + [n for n in seen if now - n[1] < settle]
+    return seen, (ripe[-1][0] if ripe else None)
 
 
 def as_dicts(figures):

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from simulator_app.models import ActivityLog
 from simulator_app.services import metrics_counters, prometheus_metrics
 from simulator_app.services.activity import log_event
+from simulator_app.services.clock import database_now
 from simulator_app.services.simulators import create_simulator
 
 from tests.api.conftest import SMALL_BUILDING
@@ -30,9 +31,18 @@ def tick(simulator, rows=100, intervals=1, duration_ms=40.0, **extra):
 
 
 def settle(*entries, age=timedelta(hours=1)):
-    """Make log rows old enough for the checkpoint to move over them."""
-    ActivityLog.objects.filter(id__in=[e.id for e in entries]).update(
-        created_at=timezone.now() - age)
+    """Make log rows old enough for the checkpoint to move over them: the log's end as a
+    scrape noted it `age` ago, by the database's clock."""
+    saved = metrics_counters.load_checkpoint()
+    top = max(e.id for e in entries)
+    saved["seen"] = sorted(saved.get("seen", []) + [[top, (database_now() - age).timestamp()]],
+                           key=lambda note: note[1])
+    metrics_counters.save_checkpoint(saved)
+
+
+def logged_by_a_skewed_worker(entry, skew):
+    """The row as a worker whose clock is `skew` off the database's inserts it."""
+    ActivityLog.objects.filter(id=entry.id).update(created_at=database_now() + skew)
 
 
 def whole_log(simulator):
@@ -131,3 +141,29 @@ def test_a_checkpoint_whose_log_went_back_is_counted_again(org):
         details={"rows": 5, "intervals": 1, "duration_ms": 40.0})
     assert figures_of(simulator)["rows"] == 15
     assert figures_of(simulator) == whole_log(simulator)
+
+
+def test_rows_of_a_worker_behind_the_database_clock_are_not_checkpointed_while_recent(org):
+    """A worker two hours behind stamps a row just inserted as two hours old: it is still
+    recent, and its transaction may yet meet lower ids."""
+    simulator = create_simulator(org, "A", SMALL_BUILDING, 15)
+    recent = tick(simulator, rows=70)
+    logged_by_a_skewed_worker(recent, -timedelta(hours=2))
+    assert figures_of(simulator)["rows"] == 70
+    ActivityLog.objects.filter(id=recent.id).update(
+        details={"rows": 71, "intervals": 1, "duration_ms": 40.0})
+    assert figures_of(simulator)["rows"] == 71  # read again: it was not checkpointed
+
+
+def test_rows_of_a_worker_ahead_of_the_database_clock_settle_like_any_other(org):
+    """A worker two hours ahead stamps its rows in the future: they settle (and the rows after
+    them) by the database's clock, not two hours late."""
+    simulator = create_simulator(org, "A", SMALL_BUILDING, 15)
+    ahead = tick(simulator, rows=70)
+    logged_by_a_skewed_worker(ahead, timedelta(hours=2))
+    after = tick(simulator, rows=30)
+    settle(ahead, after)
+    assert figures_of(simulator)["rows"] == 100
+    ActivityLog.objects.filter(id__in=[ahead.id, after.id]).update(
+        details={"rows": 10**9, "intervals": 1, "duration_ms": 40.0})
+    assert figures_of(simulator)["rows"] == 100  # both behind the checkpoint
