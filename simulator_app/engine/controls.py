@@ -71,7 +71,9 @@ class Dynamics:
     min_off: int  # steps
     h_start: np.ndarray  # [N] unit step response of the AHU loops by steps since start
     g_start: np.ndarray  # [N] its overshoot shape (0 at start, peak ~0.5)
-    to_start: np.ndarray  # [T] minutes until occupied mode starts today (inf if not ahead)
+    # [T] minutes until occupied mode starts today (inf if not ahead); [T, A] where an AHU's
+    # schedule is shifted (faults.zone_faults)
+    to_start: np.ndarray
 
 
 def _draws(seed, keys, n):
@@ -104,7 +106,7 @@ def _second_order(zeta, omega, t):
             e * (c - sigma / wd * s))
 
 
-def _to_start(spec, clock):
+def minutes_to_start(spec, clock):
     """[T] minutes from each timestamp to today's occupied-mode start; inf when not ahead."""
     sched = spec.schedule
     start = np.full(len(clock.day), np.nan)
@@ -151,7 +153,7 @@ def plan(spec, layout, ts, clock, cfm_max):
                                                                       sensor),
         zone_hunt=zone_hunt, static_hunt=static_hunt, delayed=delayed,
         min_on=int(np.ceil(MIN_ON_S / step_s)), min_off=int(np.ceil(MIN_OFF_S / step_s)),
-        h_start=h, g_start=g, to_start=_to_start(spec, clock),
+        h_start=h, g_start=g, to_start=minutes_to_start(spec, clock),
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from . import rng
 from .batch import Label
 from .clock import local_clock
+from .controls import minutes_to_start
 from .spec import FAULT_MODES, minutes
 
 FAULT_TARGETS = {
@@ -224,6 +225,9 @@ class Effects:
     heat_sp_shift: np.ndarray = None  # [T, Z] °F on the occupied heating setpoint
     schedule_set: np.ndarray = None  # [T, A] bool: a misconfigured schedule decides the mode
     schedule_on: np.ndarray = None  # [T, A] bool: ... and says occupied
+    # AHU index -> ([T] bool on, [T] minutes to the shifted schedule's occupied start): where a
+    # shifted schedule decides, optimal start aims at its start, not the true one.
+    start_shift: dict = None
     meter_faults: list = None  # [MeterFault]
     # Reheat valves (the zone loop reads them through zone_faults):
     reheat_stuck: np.ndarray = None  # [T, Z] bool: reheat valve stuck
@@ -274,7 +278,7 @@ def effects(spec, layout, ts):
         static_stuck_value=np.zeros(A), heat_leak_f=np.zeros((T, A)),
         cool_sp_shift=np.zeros((T, Z)), heat_sp_shift=np.zeros((T, Z)),
         schedule_set=np.zeros((T, A), bool), schedule_on=np.zeros((T, A), bool),
-        meter_faults=[], reheat_stuck=np.zeros((T, Z), bool), reheat_position=np.zeros(Z),
+        start_shift={}, meter_faults=[], reheat_stuck=np.zeros((T, Z), bool), reheat_position=np.zeros(Z),
         reheat_leak=np.zeros((T, Z)),
     )
     k = ts // spec.interval_seconds
@@ -362,8 +366,10 @@ def effects(spec, layout, ts):
                 shift = np.rint(s * size * 3600.0 / step).astype(np.int64) * step
                 lc = local_clock(ts - shift, spec.site.time_zone, spec.schedule.holidays)
                 scheduled = hvac_schedule(spec, lc)
+                fx.start_shift[a] = (on, minutes_to_start(spec, lc))
             else:
                 scheduled = np.ones(T, bool)
+                fx.start_shift.pop(a, None)  # on 24/7 where on: no start to aim at
             fx.schedule_set[:, a] |= on
             fx.schedule_on[:, a] = np.where(on, scheduled, fx.schedule_on[:, a])
         elif fault.type == "reheat_valve_stuck":
@@ -422,6 +428,12 @@ def zone_faults(inputs, fx, zone_ahu):
         # Per timestep: the zone loop applies it after a stuck damper, which keeps passing
         # its stuck flow in the hours the fan runs.
         inputs.fan_failed = fx.fan_failed[:, zone_ahu]
+    if fx.start_shift:
+        # Optimal start per AHU: a shifted schedule's controller starts ahead of its start.
+        to_start = np.repeat(inputs.dyn.to_start[:, None], len(inputs.ahu_starts), axis=1)
+        for a, (on, shifted) in fx.start_shift.items():
+            to_start[:, a] = np.where(on, shifted, to_start[:, a])
+        inputs.dyn.to_start = to_start
     if fx.cool_sp_shift.any() or fx.heat_sp_shift.any():
         inputs.cool_occ = inputs.cool_occ + fx.cool_sp_shift
         inputs.heat_occ = inputs.heat_occ + fx.heat_sp_shift

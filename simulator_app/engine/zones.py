@@ -125,7 +125,10 @@ def simulate(x, temp0, cs):
     gain, deadband, lag = d.gain, d.deadband, d.lag
     cap = np.minimum(cfm_max * d.inv_gain, 1.0)  # the damper command for full design flow
     inv_gain = d.inv_gain
-    delayed, to_start, h_start = d.delayed, d.to_start, d.h_start
+    delayed, h_start = d.delayed, d.h_start
+    # Minutes to the occupied start, per AHU where schedules differ ([1] when they agree).
+    to_start = d.to_start if d.to_start.ndim == 2 else d.to_start[:, None]
+    starting = to_start.min(axis=1) <= OPT_MAX_MIN
     last = len(h_start) - 1
     min_on, min_off, warmup_sat, dip = d.min_on, d.min_off, x.warmup_sat, WARMUP_SAT_DIP_F
     hot_water = x.hot_water
@@ -151,8 +154,8 @@ def simulate(x, temp0, cs):
     was_pre = True  # compare the first step's targets with the carried ones
     for k in range(T):
         occ = occupied[k]
-        ahead = to_start[k]
-        if ahead <= OPT_MAX_MIN:
+        if starting[k]:
+            ahead = to_start[k]
             # Optimal start: recover toward the occupied band ahead of occupied mode, earlier
             # the further the zones are from it (capped); once begun it runs until then.
             ho, co = x.heat_occ[k], x.cool_occ[k]
@@ -160,7 +163,7 @@ def simulate(x, temp0, cs):
                       + OPT_COOL_MIN_PER_F * np.maximum(temp - co, 0.0))
             lead = np.minimum(OPT_BASE_MIN + np.add.reduceat(behind, starts) / per_ahu,
                               OPT_MAX_MIN)
-            pre = (pre_prev | (ahead <= lead)) & ~occ
+            pre = (pre_prev | (ahead <= lead)) & ~occ & (ahead <= OPT_MAX_MIN)
         else:
             pre = None
         if pre is not None and pre.any():

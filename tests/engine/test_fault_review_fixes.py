@@ -159,3 +159,33 @@ def test_the_earliest_frozen_value_holds_while_two_stuck_faults_overlap_then_the
     assert np.allclose(power[one], onset(first), atol=0.01)
     assert np.allclose(power[two], onset(second), atol=0.01)
     assert np.array_equal(power[faulty.ts >= end], true[faulty.ts >= end])
+
+
+# L1: a shifted schedule moves optimal start with it
+
+
+def _morning_start(data, ahu, zone, day_start):
+    """Epoch seconds at which the fan run that leads into the day's occupied mode began."""
+    rows = np.flatnonzero((data.ts >= day_start) & (data.ts < day_start + 86400))
+    occupied = data(f"{zone}.zone-cooling-sp")[rows] == 72
+    i = rows[np.flatnonzero(occupied)[0]]
+    cmd = data(f"{ahu}.fan-cmd")
+    while cmd[i - 1] == 1:
+        i -= 1
+    return int(data.ts[i])
+
+
+def test_a_schedule_shifted_two_hours_late_starts_its_air_handler_about_two_hours_later():
+    f = {"type": "schedule_misconfig", "equip": "ahu-3", "start": "2026-01-12T00:00:00Z",
+         "severity": 1.0, "mode": "shift", "magnitude": 2.0}
+    start, end = utc(2026, 1, 12), utc(2026, 1, 17)  # winter: optimal start warms up
+    faulty, healthy = (Data(generate(parse_spec({"data_quality": CLEAN, "faults": faults}),
+                                     None, start, end)[0]) for faults in ([f], []))
+    for day in (1, 2, 3):  # Tuesday to Thursday, New York midnight (EST)
+        midnight = int(start.timestamp()) + day * 86400 + 5 * 3600
+        early = _morning_start(healthy, "ahu-3", "vav-08-north", midnight)
+        late = _morning_start(faulty, "ahu-3", "vav-08-north", midnight)
+        assert early < midnight + 6 * 3600  # the healthy one starts ahead of 06:00
+        assert 1.25 * 3600 <= late - early <= 2.75 * 3600
+    # The air handlers on the true schedule start as before.
+    assert np.array_equal(faulty("ahu-1.fan-cmd"), healthy("ahu-1.fan-cmd"))
