@@ -64,7 +64,7 @@ def create_job(simulator, start, end, now=None):
     now_boundary = floor_to_interval(to_epoch(now), step)
     s = floor_to_interval(to_epoch(start), step)
     e = min(to_epoch(end), now_boundary + step)
-    retention.check_backfill_start(simulator.org, from_epoch(s), now)
+    retention.check_backfill_start(simulator.org, from_epoch(s), now, step)
     if e % step:
         e = e - e % step + step
     errors = {}

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..models import SimulatorState
 from ..models.state import RUNNING
-from . import backfill, lifecycle, provisioning
+from . import backfill, lifecycle, provisioning, retention
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .orgs import get_or_create_org
 from .simulator_config import spec_of
@@ -44,9 +44,17 @@ def ensure_demo_simulator(org, history_days=7, on_chunk=None):
     state = lifecycle.state_of(simulator)
     if state.last_run_timestamp is None and history_days:
         step = spec_of(simulator).interval_minutes * 60
-        end = from_epoch(floor_to_interval(to_epoch(timezone.now()), step))
-        job = backfill.create_job(simulator, end - timedelta(days=history_days), end)
-        backfill.run_job(job.id, on_chunk=on_chunk)
+        now = timezone.now()
+        end = from_epoch(floor_to_interval(to_epoch(now), step))
+        start = end - timedelta(days=history_days)
+        # No history the org's retention would delete (HSIM_RETENTION_DAYS under a week):
+        # backfill refuses a start before it.
+        earliest = retention.earliest_backfill_start(org, now, step)
+        if earliest is not None:
+            start = max(start, earliest)
+        if start < end:
+            job = backfill.create_job(simulator, start, end, now=now)
+            backfill.run_job(job.id, on_chunk=on_chunk)
     if SimulatorState.objects.get(pk=state.pk).status != RUNNING:
         lifecycle.start(simulator)
     return simulator

@@ -8,7 +8,7 @@ storage/retention.py); whatever is left is deleted by the next run.
 """
 
 import logging
-from datetime import timezone as dt_timezone
+from datetime import timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,14 +34,28 @@ def days_of(policy):
             settings.HSIM_COMPRESS_AFTER_DAYS if compress_after is None else compress_after)
 
 
-def check_backfill_start(org, start, now=None):
-    """Refuse (field `start`) a backfill whose rows the org's retention would delete: they
-    would be generated, written, then dropped by the next hourly run."""
+def earliest_backfill_start(org, now=None, step=None):
+    """The earliest start the org's retention allows a backfill (None: keeps forever): its
+    cutoff, floored to `step` seconds when given -- interval timestamps are, so `retention_days`
+    days of whole intervals back from the current interval are allowed."""
     days, _ = policy_of(org)
     cutoff = retention.cutoff_for(days, now)
     if cutoff is None:
-        return
+        return None
     cutoff = cutoff.replace(tzinfo=dt_timezone.utc)
+    if step:
+        cutoff = cutoff - timedelta(seconds=int(cutoff.timestamp()) % step,
+                                    microseconds=cutoff.microsecond)
+    return cutoff
+
+
+def check_backfill_start(org, start, now=None, step=None):
+    """Refuse (field `start`) a backfill whose rows the org's retention would delete: they
+    would be generated, written, then dropped by the next hourly run."""
+    days, _ = policy_of(org)
+    cutoff = earliest_backfill_start(org, now, step)
+    if cutoff is None:
+        return
     if start < cutoff:
         raise FieldError("start", (
             f"must be at or after {cutoff:%Y-%m-%dT%H:%MZ}: the org keeps values for"
