@@ -28,7 +28,9 @@ from .weather_files import PACKAGED
 
 class _Model(BaseModel):
     # Numbers are finite (an inf or nan would pass a bound check, then break every tick).
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # Immutable: every variant is a model_copy, so compile_spec may cache a spec by identity
+    # (assigning a field raises; the lists inside, e.g. faults, are not to be changed either).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class Site(_Model):
@@ -273,7 +275,7 @@ class Fault(_Model):
 # zero where it is meaningless is refused by parse_spec; sizes that would throw the physics
 # out of any building's range (a schedule a year late, a 34,000 °F zone) are refused here.
 MAGNITUDE_BOUNDS = {
-    ("sensor_bias", None): (-50.0, 50.0, False, "the °F the sensor reads high"),
+    ("sensor_bias", None): (-100.0, 100.0, False, "the °F the sensor reads high"),
     ("coil_fouling", None): (0.0, 1.0, True, "the share of the coil's capacity lost"),
     ("low_chw_delta_t", None): (0.0, 1.0, True, "the share of the plant's design ΔT lost"),
     ("duct_static_sensor", "bias"): (-5.0, 5.0, False, "the inH₂O the sensor reads high"),

@@ -74,8 +74,8 @@ def test_a_stuck_damper_passes_its_stuck_flow_while_its_fan_runs_and_none_when_i
     ("setpoint_misconfig", "vav-01-north", {"mode": "offset"}, -21, "[-20, 20]"),
     ("setpoint_misconfig", "ahu-1", {"mode": "deadband"}, 12, "(0, 10]"),
     ("setpoint_misconfig", "ahu-1", {"mode": "deadband"}, -1, "(0, 10]"),
-    ("sensor_bias", "vav-01-north", {}, 51, "[-50, 50]"),
-    ("sensor_bias", "ahu-1", {"point": "outside-air-temp"}, -1e4, "[-50, 50]"),
+    ("sensor_bias", "vav-01-north", {}, 101, "[-100, 100]"),
+    ("sensor_bias", "ahu-1", {"point": "outside-air-temp"}, -1e4, "[-100, 100]"),
     ("simultaneous_heating_cooling", "ahu-1", {}, 61, "(0, 60]"),
     ("simultaneous_heating_cooling", "ahu-1", {}, -5, "(0, 60]"),
     ("duct_static_sensor", "ahu-1", {}, 6, "[-5, 5]"),
@@ -113,7 +113,7 @@ def test_an_infinite_or_nan_magnitude_is_refused_at_its_field(bad):
 @pytest.mark.parametrize("kind, equip, extra, edge", [
     ("schedule_misconfig", "ahu-1", {"mode": "shift"}, -24),
     ("setpoint_misconfig", "ahu-1", {}, 20),
-    ("sensor_bias", "vav-01-north", {}, -50),
+    ("sensor_bias", "vav-01-north", {}, -100),
     ("simultaneous_heating_cooling", "ahu-1", {}, 60),
     ("duct_static_sensor", "ahu-1", {"mode": "stuck"}, 5),
     ("meter_fault", "elec-meter", {"mode": "scale"}, 10),
@@ -189,3 +189,20 @@ def test_a_schedule_shifted_two_hours_late_starts_its_air_handler_about_two_hour
         assert 1.25 * 3600 <= late - early <= 2.75 * 3600
     # The air handlers on the true schedule start as before.
     assert np.array_equal(faulty("ahu-1.fan-cmd"), healthy("ahu-1.fan-cmd"))
+
+
+# L2: a spec is immutable (compile_spec recognises one by identity)
+
+
+def test_a_spec_refuses_changes_in_place_and_changes_by_copy():
+    import pydantic
+
+    spec = parse_spec({"faults": STUCK_AND_FAN})
+    with pytest.raises(pydantic.ValidationError):
+        spec.seed = 7
+    with pytest.raises(pydantic.ValidationError):
+        spec.faults[0].magnitude = 1e9
+    with pytest.raises(pydantic.ValidationError):
+        spec.setpoints.occupied_cooling_f = 75
+    other = spec.model_copy(update={"seed": 7})
+    assert (other.seed, spec.seed) == (7, 42)
