@@ -27,6 +27,11 @@ MAX_RAMP_MINUTES = 3650 * 1440
 # Each injection adds a fault to the spec and a configuration epoch, and every labels request
 # walks epochs x faults: a bound keeps that work (and GET /faults, one list) bounded.
 MAX_INJECTED = 200
+# GET /simulator/faults looks for an episode's fault (its mode and magnitude) in the current
+# spec, then in at most this many configuration epochs, newest first, EPOCH_PAGE per query:
+# bounded work per request however many changes the simulator has had.
+MAX_EPOCHS_SEARCHED = 50
+EPOCH_PAGE = 10
 
 
 def equipment_type(entity):
@@ -183,17 +188,17 @@ def _form(fault):
 
 def describe(simulator, episodes):
     """Give each FaultEpisode the `mode` and `magnitude` of the spec fault it became: found in
-    the current spec, else in the specs of the configuration epochs (newest first); None and
-    None when no spec holds it any more (a later change removed it before data was
-    generated)."""
-    specs = [spec_of(simulator).to_dict()] + list(
-        ConfigEpoch.objects.filter(simulator=simulator)
-        .order_by(F("starts_at").desc(nulls_last=True)).values_list("spec", flat=True))
+    the current spec, else in the specs of the configuration epochs (newest first, at most
+    MAX_EPOCHS_SEARCHED of them, read EPOCH_PAGE at a time and no further once every episode
+    is found); None and None when none of those specs holds it (a later change removed it
+    before data was generated, or only an older epoch still does)."""
     wanted = {(e.kind, e.target, to_epoch(e.onset), float(e.severity)) for e in episodes}
+    kinds = {kind for kind, *_ in wanted}
     found = {}
-    for spec in specs:
+
+    def search(spec):
         for data in spec.get("faults") or []:
-            if data.get("type") not in FAULT_TARGETS:
+            if data.get("type") not in kinds:
                 continue
             try:
                 fault = Fault.model_validate(data)
@@ -203,6 +208,21 @@ def describe(simulator, episodes):
                    float(fault.severity))
             if key in wanted and key not in found:
                 found[key] = _form(fault)
+
+    if wanted:
+        search(spec_of(simulator).to_dict())
+    epochs = (ConfigEpoch.objects.filter(simulator=simulator)
+              .order_by(F("starts_at").desc(nulls_last=True), "-id").values_list("spec", flat=True))
+    for page in range(0, MAX_EPOCHS_SEARCHED, EPOCH_PAGE):
+        if len(found) == len(wanted):
+            break
+        specs = list(epochs[page:min(page + EPOCH_PAGE, MAX_EPOCHS_SEARCHED)])
+        for spec in specs:
+            search(spec)
+            if len(found) == len(wanted):
+                break
+        if len(specs) < EPOCH_PAGE:
+            break
     for e in episodes:
         e.mode, e.magnitude = found.get(
             (e.kind, e.target, to_epoch(e.onset), float(e.severity)), (None, None))
