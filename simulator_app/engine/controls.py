@@ -15,6 +15,7 @@ and hands on in engine State ("controls"), so generating a window in pieces equa
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,9 +78,23 @@ class Dynamics:
 
 
 def _draws(seed, keys, n):
-    """[n, len(keys)] uniforms: per-key tuning constants."""
-    return rng.uniform(rng.hashes(seed, rng.WANDER, rng.key_hashes([f"controls:{k}" for k in keys]),
-                                  np.arange(n)))
+    """[n, len(keys)] uniforms: per-key tuning constants (memoised, read-only)."""
+    return _draws_cached(seed, tuple(keys), n)
+
+
+@lru_cache(maxsize=1024)
+def _draws_cached(seed, keys, n):
+    u = rng.uniform(rng.hashes(seed, rng.WANDER, _key_hashes("controls:", keys), np.arange(n)))
+    u.flags.writeable = False
+    return u
+
+
+@lru_cache(maxsize=1024)
+def _key_hashes(prefix, keys):
+    """uint64 hashes of prefix + key for each key (memoised, read-only)."""
+    h = rng.key_hashes([f"{prefix}{k}" for k in keys])
+    h.flags.writeable = False
+    return h
 
 
 def _span(u, bounds):
@@ -88,11 +103,15 @@ def _span(u, bounds):
 
 def _hunting(seed, keys, ts, amplitude, period_min):
     """[T, n] sustained oscillations of some loops over some HUNT_DAYS blocks."""
-    u = _draws(seed, [f"hunt:{k}" for k in keys], 3)
+    keys = tuple(keys)
+    u = _draws_cached(seed, tuple(f"hunt:{k}" for k in keys), 3)
     block = ts // (HUNT_DAYS * 86400)
-    blocks, row = np.unique(block, return_inverse=True)
-    active = rng.uniform(rng.hashes(seed, rng.WANDER, rng.key_hashes(
-        [f"controls:hunting:{k}" for k in keys]), blocks))[row] < HUNT_CHANCE
+    if len(block) == 1:
+        blocks, row = block, np.zeros(1, np.intp)
+    else:
+        blocks, row = np.unique(block, return_inverse=True)
+    active = rng.uniform(rng.hashes(seed, rng.WANDER, _key_hashes("controls:hunting:", keys),
+                                    blocks))[row] < HUNT_CHANCE
     period_s = 60.0 * _span(u[1], period_min)
     wave = np.sin(2 * np.pi * (ts[:, None] % (HUNT_DAYS * 86400)) / period_s + 2 * np.pi * u[2])
     return active * _span(u[0], amplitude) * wave
@@ -136,8 +155,8 @@ def plan(spec, layout, ts, clock, cfm_max):
     a = _draws(spec.seed, ahus, 1)
     delay_s = _span(a[0], START_DELAY_S)
     p_delay = np.minimum(delay_s / step_s, 1.0)
-    delayed = rng.uniform(rng.hashes(spec.seed, rng.WANDER, rng.key_hashes(
-        [f"controls:start:{k}" for k in ahus]), ts // step_s)) < p_delay
+    delayed = rng.uniform(rng.hashes(spec.seed, rng.WANDER, _key_hashes(
+        "controls:start:", tuple(ahus)), ts // step_s)) < p_delay
     n = max(2, int(np.ceil(4 * 3600 / step_s)) + 1)
     t = (np.arange(n) + 0.5) * step_h
     sigma = START_ZETA * START_OMEGA_PER_H
@@ -194,15 +213,28 @@ def load(stored, zone_keys, ahu_keys, step_s):
     no transient, fans off long enough to start)."""
     stored = stored or {}
     cold_zone = [0.0, 0.0, 0.0, 0.0, np.nan, np.nan, 0.0, 0.0, 0.0]
-    z = np.array([_row(stored.get(k), cold_zone) for k in zone_keys], dtype=np.float64)
+    z = _rows([stored.get(k) for k in zone_keys], cold_zone)
     cold_ahu = [0.0, COLD_AHU_STEPS * step_s, 0.0, 0.0]
-    a = np.array([_row(stored.get(k), cold_ahu) for k in ahu_keys], dtype=np.float64)
+    a = _rows([stored.get(k) for k in ahu_keys], cold_ahu)
     z = z.reshape(len(zone_keys), len(ZONE_FIELDS))
     a = a.reshape(len(ahu_keys), len(AHU_FIELDS))
     return ControlState(*(z[:, i].copy() for i in range(len(ZONE_FIELDS))),
                         cmd=a[:, 0] > 0.5,
                         steps=np.minimum(a[:, 1] // step_s, COLD_AHU_STEPS).astype(np.int64),
                         warm=a[:, 2] > 0.5, pre=a[:, 3] > 0.5)
+
+
+def _rows(values, cold):
+    """[len(values), len(cold)] float64: each value as _row reads it, in one numpy pass when
+    every value is a list of the right length (the common case: a state this module wrote)."""
+    n = len(cold)
+    if values and all(type(v) is list and len(v) == n for v in values):
+        obj = np.array(values, dtype=object).reshape(len(values), n)
+        none = obj == None  # noqa: E711 (elementwise)
+        if none.any():
+            obj[none] = np.broadcast_to(np.array(cold, dtype=object), obj.shape)[none]
+        return obj.astype(np.float64)
+    return np.array([_row(v, cold) for v in values], dtype=np.float64)
 
 
 def _row(value, cold):
@@ -213,10 +245,15 @@ def _row(value, cold):
 
 def store(cs, zone_keys, ahu_keys, step_s):
     """The "controls" dict for the state: full-precision floats, None for unknown."""
-    out = {}
-    cols = [getattr(cs, f) for f in ZONE_FIELDS]
-    for i, k in enumerate(zone_keys):
-        out[k] = [_json(c[i]) for c in cols]
+    zone = np.column_stack([np.asarray(getattr(cs, f), dtype=np.float64) for f in ZONE_FIELDS])
+    finite = np.isfinite(zone)
+    if finite.all():
+        rows = zone.tolist()
+    else:
+        obj = zone.astype(object)
+        obj[~finite] = None
+        rows = obj.tolist()
+    out = dict(zip(zone_keys, rows))
     for i, k in enumerate(ahu_keys):
         out[k] = [float(bool(cs.cmd[i])), float(min(int(cs.steps[i]), COLD_AHU_STEPS) * step_s),
                   float(bool(cs.warm[i])), float(bool(cs.pre[i]))]

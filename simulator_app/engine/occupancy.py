@@ -12,6 +12,7 @@ cafeteria kitchen is (breakfast, the pre-lunch peak, the dish wash; weekdays onl
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -59,7 +60,23 @@ def _profile(minute, start, end, peak):
 
 
 def _draws(seed, zone_keys, days, n):
-    """n uniforms per (local day, zone): [n, D, Z]."""
+    """n uniforms per (local day, zone): [n, D, Z]. Consecutive days (every caller's span)
+    are memoised, read-only: a live tick asks for the same day 96 times."""
+    if len(days) and days.dtype == np.int64 and len(days) <= 3 and (
+            len(days) == int(days[-1]) - int(days[0]) + 1):
+        first, last = int(days[0]), int(days[-1])
+        return _consecutive_draws(seed, tuple(zone_keys), first, last, n)
+    return _draws_of(seed, zone_keys, days, n)
+
+
+@lru_cache(maxsize=64)
+def _consecutive_draws(seed, zone_keys, first, last, n):
+    u = _draws_of(seed, list(zone_keys), np.arange(first, last + 1, dtype=np.int64), n)
+    u.flags.writeable = False
+    return u
+
+
+def _draws_of(seed, zone_keys, days, n):
     counters = (days[:, None] * 8 + np.arange(n)[None, :]).ravel()
     u = rng.uniform(rng.hashes(seed, rng.OCCUPANCY, rng.key_hashes(zone_keys), counters))
     return u.reshape(len(days), n, len(zone_keys)).transpose(1, 0, 2)
