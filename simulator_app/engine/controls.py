@@ -104,17 +104,38 @@ def _span(u, bounds):
 def _hunting(seed, keys, ts, amplitude, period_min):
     """[T, n] sustained oscillations of some loops over some HUNT_DAYS blocks."""
     keys = tuple(keys)
-    u = _draws_cached(seed, tuple(f"hunt:{k}" for k in keys), 3)
+    scale, period_s, phase = _hunt_constants(seed, keys, tuple(amplitude), tuple(period_min))
     block = ts // (HUNT_DAYS * 86400)
     if len(block) == 1:
-        blocks, row = block, np.zeros(1, np.intp)
+        active = _hunt_active(seed, keys, int(block[0]))
     else:
         blocks, row = np.unique(block, return_inverse=True)
-    active = rng.uniform(rng.hashes(seed, rng.WANDER, _key_hashes("controls:hunting:", keys),
-                                    blocks))[row] < HUNT_CHANCE
-    period_s = 60.0 * _span(u[1], period_min)
-    wave = np.sin(2 * np.pi * (ts[:, None] % (HUNT_DAYS * 86400)) / period_s + 2 * np.pi * u[2])
-    return active * _span(u[0], amplitude) * wave
+        active = _hunt_draws(seed, keys, blocks)[row] < HUNT_CHANCE
+    wave = np.sin(2 * np.pi * (ts[:, None] % (HUNT_DAYS * 86400)) / period_s + phase)
+    return active * scale * wave
+
+
+@lru_cache(maxsize=256)
+def _hunt_constants(seed, keys, amplitude, period_min):
+    """(amplitude, period s, phase) [n] of each loop's hunting (memoised, read-only)."""
+    u = _draws_cached(seed, tuple(f"hunt:{k}" for k in keys), 3)
+    out = (_span(u[0], amplitude), 60.0 * _span(u[1], period_min), 2 * np.pi * u[2])
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+def _hunt_draws(seed, keys, blocks):
+    return rng.uniform(rng.hashes(seed, rng.WANDER, _key_hashes("controls:hunting:", keys),
+                                  blocks))
+
+
+@lru_cache(maxsize=1024)
+def _hunt_active(seed, keys, block):
+    """[1, n] bool: which loops hunt in HUNT_DAYS block `block` (memoised, read-only)."""
+    active = _hunt_draws(seed, keys, np.array([block], np.int64)) < HUNT_CHANCE
+    active.flags.writeable = False
+    return active
 
 
 def _second_order(zeta, omega, t):

@@ -283,7 +283,11 @@ def effects(spec, layout, ts):
     )
     k = ts // spec.interval_seconds
     sp = spec.setpoints
+    first, last = (int(ts[0]), int(ts[-1])) if T else (0, -1)
     for fault in spec.faults:
+        start, end = epoch(fault.start), epoch(fault.end)
+        if last < start or (end is not None and first >= end):
+            continue  # outside the window: strength() is all zeros (ts ascend)
         s = strength(fault, ts)
         if not s.any():
             continue

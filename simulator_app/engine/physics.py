@@ -5,6 +5,8 @@ absolute time only) -> the zone loop (the only recurrence) -> air handlers -> pl
 meters. Returns signals named "<equipment type>.<signal>", each [T, n].
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from . import controls as control_dynamics
@@ -29,10 +31,18 @@ SEASON_F = 6.0  # seasonal changeover margin around the lockout temperatures
 def _wander(spec, layout, ts):
     """[T, Z] smooth zone-specific control wander in -1..1 (hours-long periods)."""
     hours = ts[:, None] / 3600.0
-    phases = np.stack([2 * np.pi * rng.scalar_uniforms(spec.seed, rng.WANDER, z.key, 2)
-                       for z in layout.zones], axis=1)
+    phases = _wander_phases(spec.seed, tuple(z.key for z in layout.zones))
     return 0.6 * np.sin(2 * np.pi * hours / 2.7 + phases[0]) + 0.4 * np.sin(
         2 * np.pi * hours / 6.1 + phases[1])
+
+
+@lru_cache(maxsize=256)
+def _wander_phases(seed, zone_keys):
+    """[2, Z] phases of the zones' wander (memoised, read-only)."""
+    phases = np.stack([2 * np.pi * rng.scalar_uniforms(seed, rng.WANDER, k, 2)
+                       for k in zone_keys], axis=1)
+    phases.flags.writeable = False
+    return phases
 
 
 def run(model, ts, state_temps, carry, co2_start=None, staging=None, controls=None):
