@@ -17,6 +17,15 @@ def drift(running, active, ts, carry, ambient=ROOM_F, tau=TAU_S):
     `carry` is [[t, value] or None] * n from the previous window; returns (values, carry).
     """
     T, n = active.shape
+    if (T and len(carry) == n and running.dtype == bool and active.dtype == np.float64
+            and type(ambient) is float):
+        # Shortcuts of the two common cases (a tick's plant is all on or all off), equal to
+        # the general expression below bit for bit.
+        if running.all():
+            return active.copy(), [[float(ts[T - 1]), float(v)] for v in active[T - 1].tolist()]
+        if not running.any() and all(c is None for c in carry):
+            # never seen running: ambient + (ambient - ambient) * exp(-inf)
+            return np.full((T, n), ambient + (ambient - ambient) * 0.0), list(carry)
     rows = np.arange(T)[:, None]
     last = np.maximum.accumulate(np.where(running, rows, -1), axis=0)
     seen = last >= 0
