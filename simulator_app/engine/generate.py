@@ -73,6 +73,49 @@ def _spec(spec):
     return spec if isinstance(spec, Spec) else parse_spec(spec)
 
 
+def _copy_signals(model, signals, values):
+    for name, dest, cols in model.signal_copies:  # values[:, idx] = signal[:, cols]
+        signal = signals[name]
+        if isinstance(cols, int):  # the signal's first `cols` columns
+            values[:, dest] = signal if signal.shape[1] == cols else signal[:, :cols]
+        else:
+            values[:, dest] = signal[:, cols]
+
+
+_row_dest = {}  # id(signal_copies) -> (signal_copies, every destination column, or None)
+
+
+def _copy_row(model, signals, values):
+    """A one-row window's signal copies as one gather into the row (the same values as
+    _copy_signals: each column is copied, or cast like an assignment casts it). False where
+    it does not apply (destinations overlap, or a signal is not one row of float or bool)."""
+    copies = model.signal_copies
+    hit = _row_dest.get(id(copies))
+    if hit is None or hit[0] is not copies:
+        dest = np.concatenate([np.arange(d.start, d.stop) if isinstance(d, slice)
+                               else np.asarray(d, np.int64) for _, d, _ in copies]) \
+            if copies else np.zeros(0, np.int64)
+        hit = (copies, dest if len(np.unique(dest)) == len(dest) else None)
+        if len(_row_dest) > 256:
+            _row_dest.clear()
+        _row_dest[id(copies)] = hit
+    dest = hit[1]
+    if dest is None:
+        return False
+    parts = []
+    for name, _, cols in copies:
+        signal = signals[name]
+        if signal.ndim != 2 or signal.shape[0] != 1 or signal.dtype not in _ROW_DTYPES:
+            return False
+        parts.append((signal if signal.shape[1] == cols else signal[:, :cols])
+                     if isinstance(cols, int) else signal[:, cols])
+    values[:, dest] = np.concatenate(parts, axis=1, dtype=np.float64)
+    return True
+
+
+_ROW_DTYPES = (np.dtype(np.float64), np.dtype(bool))
+
+
 def _block(model, ts, state, out):
     """Generate the rows `ts` into `out` (values, status, present: views of the batch) and
     return the state after them."""
@@ -89,12 +132,8 @@ def _block(model, ts, state, out):
                                                   controls)
 
     values = out[0]
-    for name, dest, cols in model.signal_copies:  # values[:, idx] = signal[:, cols]
-        signal = signals[name]
-        if isinstance(cols, int):  # the signal's first `cols` columns
-            values[:, dest] = signal if signal.shape[1] == cols else signal[:, :cols]
-        else:
-            values[:, dest] = signal[:, cols]
+    if not (len(ts) == 1 and _copy_row(model, signals, values)):
+        _copy_signals(model, signals, values)
     total_keys = [keys[i] for i in model.totals]
     totals, last_total, last_rate = integrate(
         values[:, model.total_rates],
