@@ -113,12 +113,21 @@ def _day_uniforms(seed, name, days, n):
     return u.reshape(len(days), n)
 
 
+@lru_cache(maxsize=256)
+def _consecutive_day_uniforms(seed, name, first, last, n):
+    """_day_uniforms of the days first..last (a tick's one or two days), memoised, read-only."""
+    u = _day_uniforms(seed, name, np.arange(first, last + 1), n)
+    u.flags.writeable = False
+    return u
+
+
 def _fronts(seed, day):
     """(d, progress): the day index and how far each time is through that day's change of
     air mass (0 before the front passes, 1 after), a smoothstep at a seed-keyed hour."""
     d = np.floor(day).astype(np.int64)
     days = np.arange(d.min(), d.max() + 1) if len(d) else np.zeros(0, np.int64)
-    u = _day_uniforms(seed, "fronts", days, 2)
+    u = _consecutive_day_uniforms(seed, "fronts", int(days[0]), int(days[-1]), 2) \
+        if 0 < len(days) <= 3 else _day_uniforms(seed, "fronts", days, 2)
     width = 0.08 + 0.5 * u[:, 0]  # a sharp front passes in 2 h, a slow change over 14 h
     centre = width / 2 + (1.0 - width) * u[:, 1]
     i = d - days[0]
