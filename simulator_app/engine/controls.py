@@ -279,8 +279,3 @@ def store(cs, zone_keys, ahu_keys, step_s):
         out[k] = [float(bool(cs.cmd[i])), float(min(int(cs.steps[i]), COLD_AHU_STEPS) * step_s),
                   float(bool(cs.warm[i])), float(bool(cs.pre[i]))]
     return out
-
-
-def _json(v):
-    v = float(v)
-    return v if np.isfinite(v) else None
