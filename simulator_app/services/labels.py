@@ -16,7 +16,7 @@ import json
 from functools import lru_cache
 
 from .. import engine
-from ..engine.faults import FAULT_TARGETS, episodes, mode
+from ..engine.faults import FAULT_TARGETS, episodes
 from ..models import FaultEpisode, SimulatorEntity
 from .config_epochs import epochs
 from .errors import ServiceError
@@ -56,15 +56,13 @@ def entity_id_map(simulator):
     return ids
 
 
-def label_fields(label, fault=None):
-    """What the engine's label says beyond kind, entity and times, plus the fault's form:
-    point (a point-level fault's point, or the point an anomaly degrades), magnitude (the
+def label_fields(label):
+    """What the engine's label says beyond kind, entity and times: point (a point-level fault's point, or the point an anomaly degrades), magnitude (the
     size at the episode's severity in the kind's unit, faults.MAGNITUDES; an anomaly's drift
     or run length), mode (faults.FAULT_MODES; None for kinds with one form and anomalies).
     hsim_generate --labels writes the same."""
-    return {"severity": label.severity, "point": getattr(label, "point", None),
-            "magnitude": getattr(label, "magnitude", None),
-            "mode": None if fault is None else mode(fault)}
+    return {"severity": label.severity, "point": label.point, "magnitude": label.magnitude,
+            "mode": label.mode}
 
 
 ANOMALY_MAX_SECONDS = 31 * 86400  # anomaly labels are per point: a month at most per request
@@ -116,7 +114,7 @@ def labels(simulator, start, end, anomalies=False):
                 "points": affected_points(spec, fault, label.entity),
                 "start": label.start if epoch_start is None else max(label.start, epoch_start),
                 "end": own_end,
-                **label_fields(label, fault),
+                **label_fields(label),
                 "source": "injected" if (label.fault, label.entity, label.start,
                                          label.severity) in injected
                           or (fault.type, fault.equip, label.start, label.severity) in injected

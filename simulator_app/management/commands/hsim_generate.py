@@ -19,7 +19,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import engine
 from ...engine.clock import iso, window
-from ...engine.faults import episodes
 from ...services.labels import label_fields
 from ...services.config_files import load_state_file
 from ...services.times import EXAMPLE
@@ -65,11 +64,7 @@ class Command(BaseCommand):
         try:
             if labels:
                 # Faults only unless asked, as the labels API answers by default.
-                found = engine.labels(spec, start, end, anomalies=anomalies)
-                # engine.labels lists the fault episodes first, in the spec's order: the same
-                # pairs as faults.episodes, which also gives each label its fault (its mode).
-                faults = [f for f, _ in episodes(spec, *window(start, end, spec.interval_seconds))]
-                return self.write_labels(found, faults + [None] * (len(found) - len(faults)))
+                return self.write_labels(engine.labels(spec, start, end, anomalies=anomalies))
             t0, t1 = window(start, end, spec.interval_seconds)
             state = read_state(state_in) or engine.initial_state(spec)
             self.stdout.write("ts,point,value_n,value_b,value_s,status")
@@ -83,10 +78,10 @@ class Command(BaseCommand):
         if state_out:
             Path(state_out).write_text(json.dumps(state.to_dict(), allow_nan=False))
 
-    def write_labels(self, labels, faults):
+    def write_labels(self, labels):
         self.stdout.write("fault,entity,start,end,severity,point,magnitude,mode")
-        for label, fault in zip(labels, faults, strict=True):
-            extra = label_fields(label, fault)
+        for label in labels:
+            extra = label_fields(label)
             cells = ["" if extra[k] is None else str(extra[k])
                      for k in ("severity", "point", "magnitude", "mode")]
             self.stdout.write(
