@@ -1,13 +1,15 @@
-"""Fleet benchmark: a real beat (HsimScheduler) and real workers at a 1-minute interval, with a
-churn of starts and stops, on PostgreSQL and Redis.
+"""Fleet benchmark: a real beat (HsimScheduler) and real workers at a compressed interval (1
+minute, or 5 with --interval-minutes 5), with a churn of starts and stops, on PostgreSQL and
+Redis.
 
     .venv/bin/python bench/bench_fleet.py [N] [--intervals 3] [--churn 10] [--workers 1]
                                           [--concurrency 2] [--default-building]
+                                          [--interval-minutes 1]
     .venv/bin/python bench/bench_fleet.py --beat-only 20000 [--intervals 3] [--churn 10]
 
 Fleet mode creates N buildings (default 1000) through services/fleets (a one-floor template,
 or the default building with --default-building), starts them all, runs beat and the workers
-for the given number of 1-minute intervals while starting and stopping random members at
+for the given number of intervals while starting and stopping random members at
 --churn changes per second (services/lifecycle, as the API does), and prints:
 
 - provisioning seconds per building;
@@ -21,10 +23,13 @@ for the given number of 1-minute intervals while starting and stopping random me
 simulators (no buildings), sent to a Redis queue nobody consumes (counted from the send log,
 then the queue is deleted), with the same churn through services/schedule.
 
-Due task-intervals: a running task is due at each point start_time + k x 60 s of each period it
+N buildings at a 1-minute interval tick as often as 15 x N at 15 minutes (1,334 ~ 20,000);
+at 5 minutes, 6,667 ~ 20,000, with a third of the value rows per interval a real fleet writes.
+
+Due task-intervals: a running task is due at each point start_time + k x interval of each period it
 was enabled, from its start until 5 s before its stop (a stop that lands right after a point
 may or may not beat that send: neither counts as missed). Judged: the points from the first boundary at least 20 s after beat
-started, for --intervals minutes (each send given 20 s more). Uses a scratch database (`hsim_bench_fleet_beat` or
+started, for --intervals intervals (each send given 20 s more). Uses a scratch database (`hsim_bench_fleet_beat` or
 $HSIM_BENCH_DB) and the Redis database of $CELERY_BROKER_URL (default db 14), flushed first.
 """
 
@@ -43,7 +48,7 @@ from pathlib import Path
 
 from scratch import ROOT, setup_django
 
-PERIOD = 60
+PERIOD = 60  # seconds; --interval-minutes sets it
 STOP_MARGIN = 5.0
 TAIL = 20.0
 SMALL = {"site": {"floors": 1},
@@ -166,7 +171,10 @@ def main():
     parser.add_argument("--default-building", action="store_true")
     parser.add_argument("--beat-only", type=int, metavar="N")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--interval-minutes", type=int, choices=(1, 5), default=1)
     args = parser.parse_args()
+    global PERIOD
+    PERIOD = 60 * args.interval_minutes
     redis_url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
     os.environ["CELERY_BROKER_URL"] = redis_url
     setup_django(os.environ.get("HSIM_BENCH_DB", "hsim_bench_fleet_beat"))
@@ -195,12 +203,13 @@ def main():
     # --- provisioning and the first starts --------------------------------------------------
     if beat_only:
         n = args.beat_only
-        change, ids, per_building = setup_beat_only(n, timeline, start_times)
+        change, ids, per_building = setup_beat_only(n, args.interval_minutes, timeline,
+                                                    start_times)
     else:
         n = args.n
         change, ids, per_building = setup_fleet(n, args, timeline, start_times)
     print(f"mode: {'beat-only' if beat_only else 'fleet'}  tasks: {n}  intervals: "
-          f"{args.intervals}  churn: {args.churn}/s  "
+          f"{args.intervals} x {PERIOD // 60} min  churn: {args.churn}/s  "
           f"{'' if beat_only else f'workers: {args.workers} x {args.concurrency}'}")
     if per_building is not None:
         print(f"provisioning_s_per_building: {per_building:.4f}"
@@ -284,20 +293,33 @@ def main():
         queued = redis.Redis.from_url(redis_url).llen(BEAT_ONLY_QUEUE)
         print(f"queued_unconsumed: {queued} (all sends: {len(sent)}); queue deleted")
         redis.Redis.from_url(redis_url).delete(BEAT_ONLY_QUEUE, "celery")
+        metered_ticks = None
     else:
-        report_ticks(workdir, args.workers, measure_from, measure_to)
+        metered_ticks = report_ticks(workdir, args.workers, measure_from, measure_to,
+                                     cpu_started or began)
     cores = os.cpu_count() or 1
+    per_tick = 0.0
     for group in ("beat", "workers", "postgres"):
         if meter.groups[group]:
             used = meter.used(group)
             print(f"cpu_{group}: {used:.1f} s = {used / cpu_wall:.2f} of a core"
-                  f" ({100 * used / cpu_wall / cores:.0f} % of {cores} cores)")
+                  f" ({100 * used / cpu_wall / cores:.0f} % of {cores} cores)"
+                  + (f", {1000 * used / metered_ticks:.1f} ms per tick" if metered_ticks else ""))
+            per_tick += used / metered_ticks if metered_ticks else 0.0
+    if metered_ticks:
+        # The whole stack's CPU per completed tick (Celery, logging, gap fills after restarts,
+        # model compiles of buildings a worker process meets for the first time included).
+        print(f"ticks_metered: {metered_ticks}  cpu_per_tick (beat + workers + PostgreSQL): "
+              f"{1000 * per_tick:.1f} ms  -> buildings this machine sustains at 15 min: "
+              f"{cores * 900 / per_tick:,.0f} ({cores} cores x 900 s / cpu_per_tick)")
     load = os.getloadavg()
     print(f"loadavg_at_end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine)")
 
 
-def report_ticks(workdir, workers, measure_from, measure_to):
-    per_minute, rows = Counter(), 0
+def report_ticks(workdir, workers, measure_from, measure_to, metered_from):
+    """Prints ticks per interval and rows/s; returns the ticks completed while CPU was metered
+    (from metered_from to the end of the run)."""
+    per_minute, rows, metered = Counter(), 0, 0
     for w in range(workers):
         for line in (workdir / f"worker{w}.log").read_text().splitlines():
             match = DONE.search(line)
@@ -305,6 +327,7 @@ def report_ticks(workdir, workers, measure_from, measure_to):
                 continue
             at = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S").replace(
                 tzinfo=timezone.utc).timestamp()
+            metered += at >= int(metered_from)
             if measure_from <= at < measure_to:
                 per_minute[int(at - measure_from) // PERIOD] += 1
                 found = ROWS.search(match.group(2))
@@ -312,6 +335,7 @@ def report_ticks(workdir, workers, measure_from, measure_to):
     ticks = [per_minute.get(i, 0) for i in range((measure_to - measure_from) // PERIOD)]
     print(f"ticks_completed_per_interval: {ticks}")
     print(f"value_rows_per_s: {rows / (measure_to - measure_from):,.0f}")
+    return metered
 
 
 def setup_fleet(n, args, timeline, start_times):
@@ -322,7 +346,7 @@ def setup_fleet(n, args, timeline, start_times):
 
     org = create_org("benchfleet")
     fleet = fleets.define_fleet(org, "Bench", n, template=None if args.default_building else SMALL,
-                                seed=args.seed, interval_minutes=1)
+                                seed=args.seed, interval_minutes=args.interval_minutes)
     began = time.perf_counter()
     fleets.grow(fleet)
     per_building = (time.perf_counter() - began) / n
@@ -351,7 +375,7 @@ def setup_fleet(n, args, timeline, start_times):
     return change, list(sims), per_building
 
 
-def setup_beat_only(n, timeline, start_times):
+def setup_beat_only(n, minutes, timeline, start_times):
     """N tasks as services/schedule.enable writes them (bulk: no buildings behind them)."""
     import json
 
@@ -361,10 +385,11 @@ def setup_beat_only(n, timeline, start_times):
     from simulator_app.services import schedule
 
     now = dj_timezone.now()
-    every = schedule.interval_schedule(1)
-    spread = schedule.spread_seconds(1, enabled=n)  # as enable() phases the n-th simulator
+    every = schedule.interval_schedule(minutes)
+    spread = schedule.spread_seconds(minutes, enabled=n)  # as enable() phases the n-th simulator
     ids = list(range(1, n + 1))
-    starts = {i: schedule.next_boundary(now, 1, schedule.phase_offset(i, spread)) for i in ids}
+    starts = {i: schedule.next_boundary(now, minutes, schedule.phase_offset(i, spread))
+              for i in ids}
     PeriodicTask.objects.bulk_create([
         PeriodicTask(name=schedule.task_name(i), task=schedule.TICK_TASK, interval=every,
                      args=json.dumps([i]), kwargs="{}", enabled=True, start_time=starts[i],
@@ -384,7 +409,7 @@ def setup_beat_only(n, timeline, start_times):
             running.discard(i)
             timeline.stopped(name, time.time())
         else:
-            schedule.enable(i, 1)
+            schedule.enable(i, minutes)
             running.add(i)
             timeline.started(name, start_times([name])[name].timestamp())
 
