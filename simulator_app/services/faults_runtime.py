@@ -27,9 +27,10 @@ MAX_RAMP_MINUTES = 3650 * 1440
 # Each injection adds a fault to the spec and a configuration epoch, and every labels request
 # walks epochs x faults: a bound keeps that work (and GET /faults, one list) bounded.
 MAX_INJECTED = 200
-# GET /simulator/faults looks for an episode's fault (its mode and magnitude) in the current
-# spec, then in at most this many configuration epochs, newest first, EPOCH_PAGE per query:
-# bounded work per request however many changes the simulator has had.
+# An episode stores its mode and magnitude (migration 0011). For a row written before, GET
+# /simulator/faults looks for its fault in the current spec, then in at most this many
+# configuration epochs, newest first, EPOCH_PAGE per query: bounded work per request however
+# many changes the simulator has had.
 MAX_EPOCHS_SEARCHED = 50
 EPOCH_PAGE = 10
 
@@ -105,9 +106,10 @@ def validate_with_spec(building, index):
 
 def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, end=None,
            mode=None, magnitude=None, user=None, now=None):
-    """Schedule the episode; returns the FaultEpisode (with `mode` and `magnitude` as the spec
-    holds them, see `describe`). `mode` and `magnitude` are the spec's faults[].mode and
-    .magnitude, validated by the spec's rules. Bad input changes nothing."""
+    """Schedule the episode; returns the FaultEpisode, described (`describe`). `mode` and
+    `magnitude` are the spec's faults[].mode and .magnitude, validated by the spec's rules; the
+    row stores the form the engine applies (the kind's default mode and magnitude where none
+    was given, see `_form`). Bad input changes nothing."""
     equip, point, canonical = resolve_target(simulator, kind, target)
     if isinstance(severity, bool) or not isinstance(severity, (int, float)) \
             or not 0 < severity <= 1:
@@ -136,6 +138,7 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
     building = spec_of(simulator).to_dict()
     building["faults"] = [*building.get("faults", []), fault]
     validate_with_spec(building, len(building["faults"]) - 1)
+    form_mode, form_magnitude = _form(Fault.model_validate(fault))
 
     who = user.get_username() if user is not None and user.is_authenticated else ""
     created = []
@@ -154,6 +157,7 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
         created.append(FaultEpisode.objects.create(
             simulator=locked_simulator, kind=kind, target=canonical, severity=float(severity),
             onset=onset, ramp_minutes=ramp_minutes, end=end, created_by=who,
+            mode=form_mode or "", magnitude=form_magnitude,  # "": the kind has one form
         ))
 
     update_config(
@@ -161,9 +165,7 @@ def inject(simulator, kind, target, severity=0.5, onset=None, ramp_minutes=0, en
         note=f"fault injected: {kind} on {canonical} from {onset:%Y-%m-%d %H:%M} UTC",
         details={"fault_injected": {**fault, "target": canonical}},
     )
-    episode = created[0]
-    episode.mode, episode.magnitude = _form(Fault.model_validate(fault))
-    return episode
+    return describe(simulator, created)[0]
 
 
 def _form(fault):
@@ -172,12 +174,16 @@ def _form(fault):
 
 
 def describe(simulator, episodes):
-    """Give each FaultEpisode the `mode` and `magnitude` of the spec fault it became: found in
+    """Give each FaultEpisode its `effective_mode` and `effective_magnitude` (what the API
+    lists): the ones the row stores (FaultEpisode.recorded_form). A row written before they
+    were stored (migration 0011: mode NULL) gets those of the spec fault it became, found in
     the current spec, else in the specs of the configuration epochs (newest first, at most
-    MAX_EPOCHS_SEARCHED of them, read EPOCH_PAGE at a time and no further once every episode
-    is found); None and None when none of those specs holds it (a later change removed it
-    before data was generated, or only an older epoch still does)."""
-    wanted = {(e.kind, e.target, to_epoch(e.onset), float(e.severity)) for e in episodes}
+    MAX_EPOCHS_SEARCHED of them, read EPOCH_PAGE at a time and no further once every such
+    episode is found); None and None when none of those specs holds it (a later change
+    removed it before data was generated, or only an older epoch still does). No spec is
+    read when every row stores its form."""
+    wanted = {(e.kind, e.target, to_epoch(e.onset), float(e.severity))
+              for e in episodes if not e.form_recorded}
     kinds = {kind for kind, *_ in wanted}
     found = {}
 
@@ -209,7 +215,7 @@ def describe(simulator, episodes):
         if len(specs) < EPOCH_PAGE:
             break
     for e in episodes:
-        e.mode, e.magnitude = found.get(
+        e.effective_mode, e.effective_magnitude = e.recorded_form() or found.get(
             (e.kind, e.target, to_epoch(e.onset), float(e.severity)), (None, None))
     return episodes
 

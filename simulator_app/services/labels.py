@@ -9,13 +9,17 @@ A label: kind, entity (catalogue key: equipment, or the point of a sensor bias),
 points (the affected points: the biased point, else every point of the equipment), start,
 end (None while open-ended), severity, point, magnitude and mode (the engine label's point and
 magnitude, the fault's form: `label_fields`), source ("injected" for faults injected at run
-time, else "spec").
+time, else "spec"). An injected episode names the spec fault it became by kind, target, onset
+and severity, and by the mode and magnitude its row stores (a row written before migration
+0011 stores none: the first four alone name it), so a spec fault that differs from it only in
+its form is not labelled "injected".
 """
 
 import json
 from functools import lru_cache
 
 from .. import engine
+from ..engine import faults as engine_faults
 from ..engine.faults import FAULT_TARGETS, episodes
 from ..models import FaultEpisode, SimulatorEntity
 from .config_epochs import epochs
@@ -39,10 +43,25 @@ def affected_points(spec, fault, entity):
 
 
 def injected_keys(simulator):
-    return {
-        (e.kind, e.target, to_epoch(e.onset), float(e.severity))
-        for e in FaultEpisode.objects.filter(simulator=simulator)
-    }
+    """{(kind, target, onset s, severity): {(mode, magnitude) | None}} of the episodes injected
+    into the simulator: each the form its row stores, None for a row that stores none (written
+    before migration 0011; any form matches it)."""
+    out = {}
+    for e in FaultEpisode.objects.filter(simulator=simulator):
+        out.setdefault((e.kind, e.target, to_epoch(e.onset), float(e.severity)),
+                       set()).add(e.recorded_form())
+    return out
+
+
+def is_injected(injected, fault, label):
+    """Whether the spec fault behind `label` is one injected at run time (`injected_keys`)."""
+    form = (engine_faults.mode(fault), engine_faults.magnitude(fault))
+    for key in ((label.fault, label.entity, label.start, label.severity),
+                (fault.type, fault.equip, label.start, label.severity)):
+        forms = injected.get(key)
+        if forms and (None in forms or form in forms):
+            return True
+    return False
 
 
 def entity_id_map(simulator):
@@ -115,10 +134,7 @@ def labels(simulator, start, end, anomalies=False):
                 "start": label.start if epoch_start is None else max(label.start, epoch_start),
                 "end": own_end,
                 **label_fields(label),
-                "source": "injected" if (label.fault, label.entity, label.start,
-                                         label.severity) in injected
-                          or (fault.type, fault.equip, label.start, label.severity) in injected
-                          else "spec",
+                "source": "injected" if is_injected(injected, fault, label) else "spec",
             })
     ids = entity_id_map(simulator)
     merged = merge(found)

@@ -136,9 +136,11 @@ class FaultEpisodeSerializer(serializers.Serializer):
     onset = serializers.DateTimeField()
     ramp_minutes = serializers.IntegerField()
     end = serializers.DateTimeField(allow_null=True)
-    mode = serializers.CharField(allow_null=True, help_text=MODES_HELP)
+    # faults_runtime.describe sets these: the row's stored form, the spec's for an old row.
+    mode = serializers.CharField(source="effective_mode", allow_null=True, help_text=MODES_HELP)
     magnitude = serializers.FloatField(
-        allow_null=True, help_text="The size at severity 1 in the kind's unit: the one given,"
-                                   " else the kind's default; null for kinds without one.")
+        source="effective_magnitude", allow_null=True,
+        help_text="The size at severity 1 in the kind's unit: the one given, else the kind's"
+                  " default; null for kinds without one.")
     created_by = serializers.CharField()
     created_at = serializers.DateTimeField()
