@@ -31,7 +31,11 @@ def run_simulator(simulator_id):
 @shared_task(name="simulator_app.tasks.backfill_simulator", ignore_result=True)
 def backfill_simulator(job_id):
     progress = backfill.run_job(job_id, time_budget=BACKFILL_SLICE_SECONDS)
-    if progress.status == "running":  # not "failed": an expired job's late task stops here
+    # Unfinished: pending again while its next slice waits in the queue (a long queue is then
+    # not taken for a dead worker). Not "done" or "failed": a late or duplicate task of a
+    # finished job, and an expired job's, stops here -- as does this one when another runner of
+    # the job already queued its next slice.
+    if progress.status == "running" and backfill.await_next_slice(job_id):
         enqueue_backfill(job_id, on_commit=False)
     return progress.as_dict()
 

@@ -30,6 +30,7 @@ from .locks import simulator_lock
 from . import (
     backfill_admission, backfill_expiry, error_text, history_horizon, retention, runtime,
 )
+from .backfill_admission import QUEUED
 from .tick import generate_window
 from .value_databases import value_database_configs
 
@@ -129,16 +130,24 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
     once at the end when the table was empty -- several times faster for long histories. If
     it fails nothing is committed and running the job again starts it over.
     """
-    # A failed job (expired, or stopped by an error) runs again only once its window is asked
-    # for again (create_job sets it pending): a late task of an expired job, which no longer
-    # counts toward the org's quota, does nothing. One conditional update, so an expiry
-    # between reading the job and starting it cannot be overwritten.
-    started = BackfillJob.objects.filter(pk=job_id).exclude(status=BackfillJob.FAILED).update(
+    # Only a queued job (pending, or running: a slice redelivered after its worker died) runs.
+    # A finished one does nothing at all -- no rows, no activity entry, no state change: a late
+    # or duplicate task of a done job (acks_late redelivery, a second enqueue), and of a failed
+    # one (expired, cancelled, stopped by an error), which runs again only once its window is
+    # asked for again (create_job sets it pending) -- an expired job no longer counts toward
+    # the org's quota. One conditional update, so an expiry between reading the job and
+    # starting it cannot be overwritten.
+    started = BackfillJob.objects.filter(pk=job_id, status__in=QUEUED).update(
         status=BackfillJob.RUNNING, error_message="", updated_at=timezone.now())
     job = BackfillJob.objects.select_related("simulator").get(pk=job_id)
     if not started:
-        log.warning("backfill job %s of simulator %s is failed (%s): not run; ask for its window"
-                    " again to queue it again", job.id, job.simulator_id, job.error_message)
+        if job.status == BackfillJob.DONE:
+            log.info("backfill job %s of simulator %s is done: a late or duplicate task,"
+                     " nothing to do", job.id, job.simulator_id)
+        else:
+            log.warning("backfill job %s of simulator %s is %s (%s): not run; ask for its window"
+                        " again to queue it again", job.id, job.simulator_id, job.status,
+                        job.error_message)
         return progress(job)
     deadline = None if time_budget is None else time.monotonic() + time_budget
     try:
@@ -146,8 +155,10 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
             with simulator_lock(job.simulator_id, wait_seconds=60) as acquired:
                 if not acquired:
                     raise BusyError(f"simulator {job.simulator_id} stayed busy")
-                job.refresh_from_db()  # another runner of the same job may have advanced it
-                if finished(job):
+                # Another runner of the same job may have advanced or finished it, or it was
+                # cancelled meanwhile (its org deleted): failed, no longer queued.
+                job.refresh_from_db()
+                if finished(job) or job.status not in QUEUED:
                     break
                 one_load = whole and is_fresh(job) and not single_writer()
                 rows = run_whole(job, on_chunk) if one_load else run_chunk(job)
@@ -157,21 +168,37 @@ def run_job(job_id, time_budget=None, on_chunk=None, whole=False):
                 break
     except Exception as exc:
         log.exception("backfill job %s of simulator %s failed", job.id, job.simulator_id)
-        job.status = BackfillJob.FAILED
-        job.error_message = error_text.public_message(exc)  # the raw text: the log only
-        job.save(update_fields=["status", "error_message", "updated_at"])
+        message = error_text.public_message(exc)  # the raw text: the log only
+        # Conditional: a job another runner finished, or one cancelled meanwhile, stays so.
+        BackfillJob.objects.filter(pk=job.id, status__in=QUEUED).update(
+            status=BackfillJob.FAILED, error_message=message, updated_at=timezone.now())
         raise
     if finished(job):
-        job.status = BackfillJob.DONE
-        job.save(update_fields=["status", "updated_at"])
-        log_event(
-            job.simulator_id, "gap_fill",
-            f"Backfill {job.start:%Y-%m-%d %H:%M} to {job.end:%Y-%m-%d %H:%M} UTC done,"
-            f" {job.rows_written} rows",
-            start=job.start.isoformat(), end=job.end.isoformat(), rows=job.rows_written,
-            backfill_job=job.id,
-        )
+        # Done once: of two runners of the job that both saw it finished, only the one that
+        # moves it to done logs the event (and a job cancelled meanwhile stays failed).
+        moved = BackfillJob.objects.filter(pk=job.id, status__in=QUEUED).update(
+            status=BackfillJob.DONE, updated_at=timezone.now())
+        job.refresh_from_db()
+        if moved:
+            log_event(
+                job.simulator_id, "gap_fill",
+                f"Backfill {job.start:%Y-%m-%d %H:%M} to {job.end:%Y-%m-%d %H:%M} UTC done,"
+                f" {job.rows_written} rows",
+                start=job.start.isoformat(), end=job.end.isoformat(), rows=job.rows_written,
+                backfill_job=job.id,
+            )
     return progress(job)
+
+
+def await_next_slice(job_id):
+    """A time slice of the job ended unfinished and its caller queues the next one: the job is
+    pending again while that slice waits in the queue. A long queue (a busy shard) is then not
+    taken for a dead worker (services.backfill_expiry): a pending job keeps its place on the
+    org's quota like a running one, and expires only after the longer bound. False when the
+    job is no longer running -- done, failed (expired, cancelled), or already pending because
+    another runner of it queued its next slice -- and no slice should be queued."""
+    return bool(BackfillJob.objects.filter(pk=job_id, status=BackfillJob.RUNNING).update(
+        status=BackfillJob.PENDING, updated_at=timezone.now()))
 
 
 def finished(job):
