@@ -10,6 +10,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hsim_project.settings")
 
 app = Celery("hsim")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Celery's Django fix-up would close the project database connection after every task (a new
+# PostgreSQL session per tick); simulator_app.tasks keeps a clean one instead
+# (services/task_connections). The fix-up reads this old-style key, and with it closes only
+# every 2 x N tasks: N large enough to mean never.
+app.conf.CELERY_DB_REUSE_MAX = 2**62
 
 
 app.autodiscover_tasks()

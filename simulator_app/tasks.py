@@ -1,9 +1,9 @@
 """Celery tasks: thin adapters over the services."""
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
-from .services import backfill, fleets, recovery, retention, tick
+from .services import backfill, fleets, recovery, retention, task_connections, tick
 from .services.value_databases import reset_shared_writer
 from .services.queue import enqueue_backfill, enqueue_fleet, enqueue_tick
 
@@ -17,6 +17,20 @@ def open_own_value_connections(**_):
     """A prefork child opens its own value-database connections on its first tick: sockets
     inherited from the parent must never be used (nor closed) by two processes."""
     reset_shared_writer(close=False)
+
+
+@task_prerun.connect
+def check_project_connection(task=None, **_):
+    if not getattr(task.request, "is_eager", False):
+        task_connections.before_task()
+
+
+@task_postrun.connect
+def keep_or_close_project_connection(task=None, state=None, **_):
+    """Keep the project database's session for the next task when it is clean (see
+    services/task_connections); Celery's fix-up no longer closes it after every task."""
+    if not getattr(task.request, "is_eager", False):
+        task_connections.after_task(succeeded=state == "SUCCESS")
 
 
 @shared_task(name="simulator_app.tasks.run_simulator", ignore_result=True)

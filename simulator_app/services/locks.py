@@ -54,9 +54,15 @@ def release_advisory_lock(simulator_id):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, simulator_id])
     except DatabaseError:
-        # The connection died, and the session's locks with it: nothing is left locked, and
-        # the run's own outcome must not be masked by this.
-        log.warning("simulator %s: connection lost before unlocking", simulator_id)
+        # The connection died, and the session's locks with it, or it cannot run the unlock
+        # (a query cut short by a time limit is still in flight): closing it releases the
+        # lock either way, since a worker keeps its connection for the next task. The run's
+        # own outcome must not be masked by this.
+        log.warning("simulator %s: could not unlock; closing the connection", simulator_id)
+        try:
+            connection.close()
+        except DatabaseError:
+            pass
 
 
 def try_flock(handle):
