@@ -16,8 +16,10 @@ for the given number of intervals while starting and stopping random members at
 - sends per interval vs due, beat lateness p50/p99/max (send time minus the task's grid point,
   from beat's send log, HSIM_BEAT_SEND_LOG), missed and doubled task-intervals;
 - ticks completed per interval and value rows per second (from the workers' logs);
-- CPU of beat, the workers and this database's PostgreSQL backends (from /proc), as a share of
-  one core and of the machine.
+- CPU of beat, the workers, this database's live PostgreSQL sessions and the whole PostgreSQL
+  server (sessions that ended included: a session per tick is invisible to sampling), from
+  /proc, as a share of one core and of the machine, and per completed tick; from that, the
+  buildings this machine sustains at 15 minutes.
 
 --beat-only N measures beat alone: N periodic tasks phased like services/schedule.enable phases
 simulators (no buildings), sent to a Redis queue nobody consumes (counted from the send log,
@@ -79,6 +81,20 @@ def children(pid):
         except (OSError, IndexError, ValueError):
             pass
     return out
+
+
+def postgres_total_cpu(postmaster):
+    """CPU seconds of the whole PostgreSQL server so far: the postmaster, its live children
+    (sessions and background processes) and the children it has reaped (cutime + cstime). The
+    difference of two readings counts every session in between exactly, short-lived ones
+    included (a session per tick is missed by sampling live pids); it also counts other
+    databases' work on a shared server."""
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime + cstime
+    except (OSError, IndexError, ValueError):
+        return None
+    return reaped + sum(filter(None, map(cpu_seconds, [postmaster, *children(postmaster)])))
 
 
 class CpuMeter:
@@ -225,6 +241,11 @@ def main():
     processes += workers
 
     meter = CpuMeter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    server_cpu = []
 
     def sample():
         meter.sample("beat", [beat.pid])
@@ -251,6 +272,7 @@ def main():
                 sample()
                 if cpu_started is None and now >= measure_from:
                     meter.first = dict(meter.last)
+                    server_cpu.append(postgres_total_cpu(postmaster))
                     cpu_started = now
                 next_sample = now + 5
             if args.churn > 0 and now >= measure_from - PERIOD / 2:
@@ -260,7 +282,9 @@ def main():
             else:
                 time.sleep(0.2)
         sample()
-        cpu_wall = time.time() - (cpu_started or began)
+        server_cpu.append(postgres_total_cpu(postmaster))
+        cpu_ended = time.time()
+        cpu_wall = cpu_ended - (cpu_started or began)
     finally:
         stop_all(processes)
 
@@ -296,7 +320,7 @@ def main():
         metered_ticks = None
     else:
         metered_ticks = report_ticks(workdir, args.workers, measure_from, measure_to,
-                                     cpu_started or began)
+                                     cpu_started or began, cpu_ended)
     cores = os.cpu_count() or 1
     per_tick = 0.0
     for group in ("beat", "workers", "postgres"):
@@ -305,20 +329,27 @@ def main():
             print(f"cpu_{group}: {used:.1f} s = {used / cpu_wall:.2f} of a core"
                   f" ({100 * used / cpu_wall / cores:.0f} % of {cores} cores)"
                   + (f", {1000 * used / metered_ticks:.1f} ms per tick" if metered_ticks else ""))
-            per_tick += used / metered_ticks if metered_ticks else 0.0
+            if group != "postgres":  # counted whole below
+                per_tick += used / metered_ticks if metered_ticks else 0.0
+    if len(server_cpu) == 2 and None not in server_cpu:
+        used = server_cpu[1] - server_cpu[0]
+        print(f"cpu_postgres_server (every process of the server, sessions that ended"
+              f" included): {used:.1f} s = {used / cpu_wall:.2f} of a core"
+              + (f", {1000 * used / metered_ticks:.1f} ms per tick" if metered_ticks else ""))
+        per_tick += used / metered_ticks if metered_ticks else 0.0
     if metered_ticks:
         # The whole stack's CPU per completed tick (Celery, logging, gap fills after restarts,
         # model compiles of buildings a worker process meets for the first time included).
-        print(f"ticks_metered: {metered_ticks}  cpu_per_tick (beat + workers + PostgreSQL): "
+        print(f"ticks_metered: {metered_ticks}  cpu_per_tick (beat + workers + PostgreSQL server): "
               f"{1000 * per_tick:.1f} ms  -> buildings this machine sustains at 15 min: "
               f"{cores * 900 / per_tick:,.0f} ({cores} cores x 900 s / cpu_per_tick)")
     load = os.getloadavg()
     print(f"loadavg_at_end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine)")
 
 
-def report_ticks(workdir, workers, measure_from, measure_to, metered_from):
+def report_ticks(workdir, workers, measure_from, measure_to, metered_from, metered_to):
     """Prints ticks per interval and rows/s; returns the ticks completed while CPU was metered
-    (from metered_from to the end of the run)."""
+    (metered_from to metered_to, to the second of the workers' log)."""
     per_minute, rows, metered = Counter(), 0, 0
     for w in range(workers):
         for line in (workdir / f"worker{w}.log").read_text().splitlines():
@@ -327,7 +358,7 @@ def report_ticks(workdir, workers, measure_from, measure_to, metered_from):
                 continue
             at = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S").replace(
                 tzinfo=timezone.utc).timestamp()
-            metered += at >= int(metered_from)
+            metered += int(metered_from) <= at <= int(metered_to)
             if measure_from <= at < measure_to:
                 per_minute[int(at - measure_from) // PERIOD] += 1
                 found = ROWS.search(match.group(2))
