@@ -274,7 +274,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Below the shortest sensible interval (1 minute) so a stuck tick never overlaps the next.
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "50"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "55"))
-CELERY_WORKER_SEND_TASK_EVENTS = True
+# Task events are what Flower's task pages show; a worker publishes three per task (received,
+# started, succeeded), which at fleet scale is a measurable share of the worker's CPU.
+CELERY_WORKER_SEND_TASK_EVENTS = env_bool("HSIM_TASK_EVENTS", True)
 CELERY_TASK_SEND_SENT_EVENT = True
 # DatabaseScheduler that survives database outages and fires interval tasks on their grid.
 CELERY_BEAT_SCHEDULER = "simulator_app.beat.scheduler:HsimScheduler"
