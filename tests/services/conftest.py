@@ -1,9 +1,12 @@
+import ast
+import json
 from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+import redis
 
-from simulator_app import engine
+from simulator_app import engine, tasks
 from simulator_app.services import lifecycle
 from simulator_app.services.orgs import create_org
 from simulator_app.services.simulators import create_simulator
@@ -62,3 +65,34 @@ def expected_rows(simulator, start, end):
     from simulator_app.storage import ValueRows
 
     return rows_as_tuples(ValueRows.from_batch(batch, context.entity_ids))
+
+
+class Broker:
+    """The backfill tasks waiting on the real broker (the default queue), oldest first."""
+
+    def __init__(self, url):
+        self.client = redis.Redis.from_url(url)
+        self.client.delete("celery")
+
+    def __call__(self):
+        return [self.job_id(m) for m in reversed(self.client.lrange("celery", 0, -1))]
+
+    @staticmethod
+    def job_id(message):
+        headers = json.loads(message)["headers"]
+        assert headers["task"] == "simulator_app.tasks.backfill_simulator"
+        return ast.literal_eval(headers["argsrepr"])[0]
+
+    def work(self):
+        """Run the queued tasks, and the tasks they queue, as workers would."""
+        while (message := self.client.rpop("celery")) is not None:
+            tasks.backfill_simulator.run(self.job_id(message))
+
+
+@pytest.fixture
+def broker_queue(settings):
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.fail("these tests need CELERY_BROKER_URL on Redis (./hsim test sets it)")
+    broker = Broker(settings.CELERY_BROKER_URL)
+    yield broker
+    broker.client.delete("celery")

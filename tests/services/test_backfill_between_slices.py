@@ -4,12 +4,9 @@ for a dead worker -- only a job whose worker died mid-slice expires after
 HSIM_BACKFILL_STALE_SECONDS. A next slice that never comes expires after the pending bound,
 with a message saying it waited in the queue."""
 
-import ast
-import json
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
-import redis
 from django.utils import timezone
 
 from simulator_app import tasks
@@ -33,37 +30,6 @@ def slices(settings, monkeypatch):
     settings.HSIM_BACKFILL_STALE_SECONDS = STALE
     settings.HSIM_BACKFILL_CHUNK_INTERVALS = CHUNK
     monkeypatch.setattr(tasks, "BACKFILL_SLICE_SECONDS", 0)
-
-
-class Broker:
-    """The backfill tasks waiting on the real broker (the default queue), oldest first."""
-
-    def __init__(self, url):
-        self.client = redis.Redis.from_url(url)
-        self.client.delete("celery")
-
-    def __call__(self):
-        return [self.job_id(m) for m in reversed(self.client.lrange("celery", 0, -1))]
-
-    @staticmethod
-    def job_id(message):
-        headers = json.loads(message)["headers"]
-        assert headers["task"] == "simulator_app.tasks.backfill_simulator"
-        return ast.literal_eval(headers["argsrepr"])[0]
-
-    def work(self):
-        """Run the queued tasks, and the tasks they queue, as workers would."""
-        while (message := self.client.rpop("celery")) is not None:
-            tasks.backfill_simulator.run(self.job_id(message))
-
-
-@pytest.fixture
-def broker_queue(settings):
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("these tests need CELERY_BROKER_URL on Redis (./hsim test sets it)")
-    broker = Broker(settings.CELERY_BROKER_URL)
-    yield broker
-    broker.client.delete("celery")
 
 
 def waiting_for(job, seconds):

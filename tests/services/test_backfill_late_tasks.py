@@ -14,7 +14,6 @@ from simulator_app.services.queue import enqueue_backfill
 from simulator_app.services.tick import run_tick
 
 from .conftest import T0, expected_rows, stored_rows
-from .test_backfill_between_slices import Broker
 
 H = timedelta(hours=1)
 
@@ -23,15 +22,6 @@ H = timedelta(hours=1)
 def slices(settings, monkeypatch):
     settings.HSIM_BACKFILL_CHUNK_INTERVALS = 8  # 6 hours: three slices of one chunk
     monkeypatch.setattr(tasks, "BACKFILL_SLICE_SECONDS", 0)
-
-
-@pytest.fixture
-def broker(settings):
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("these tests need CELERY_BROKER_URL on Redis (./hsim test sets it)")
-    broker = Broker(settings.CELERY_BROKER_URL)
-    yield broker
-    broker.client.delete("celery")
 
 
 def everything(simulator, job):
@@ -59,10 +49,10 @@ LATE_TASKS = {
 
 
 @pytest.mark.parametrize("late", LATE_TASKS.values(), ids=list(LATE_TASKS))
-def test_a_late_task_of_a_done_job_does_nothing(simulator, slices, broker, late):
+def test_a_late_task_of_a_done_job_does_nothing(simulator, slices, broker_queue, late):
     job = backfill.create_job(simulator, T0 - 6 * H, T0, now=T0)
     enqueue_backfill(job.id, on_commit=False)
-    broker.work()  # slice after slice, to the end
+    broker_queue.work()  # slice after slice, to the end
     assert BackfillJob.objects.get(pk=job.pk).status == BackfillJob.DONE
     assert len(done_events(simulator, job)) == 1
     before = everything(simulator, job)
@@ -71,15 +61,15 @@ def test_a_late_task_of_a_done_job_does_nothing(simulator, slices, broker, late)
 
     assert result["status"] == "done" and result["done_intervals"] == result["total_intervals"]
     assert everything(simulator, job) == before
-    assert broker() == []  # and no next slice queued
+    assert broker_queue() == []  # and no next slice queued
 
 
-def test_a_job_queued_twice_is_done_once(simulator, slices, broker):
+def test_a_job_queued_twice_is_done_once(simulator, slices, broker_queue):
     """Two chains of slices work the job in turns; the one left when it is done stops."""
     job = backfill.create_job(simulator, T0 - 6 * H, T0, now=T0)
     enqueue_backfill(job.id, on_commit=False)
     enqueue_backfill(job.id, on_commit=False)  # the same window asked for twice, say
-    broker.work()
+    broker_queue.work()
     job.refresh_from_db()
     assert job.status == BackfillJob.DONE and job.rows_written > 0
     [event] = done_events(simulator, job)
@@ -87,7 +77,7 @@ def test_a_job_queued_twice_is_done_once(simulator, slices, broker):
     assert stored_rows(simulator) == expected_rows(simulator, T0 - 6 * H, T0)
 
 
-def test_a_late_task_of_a_failed_job_does_nothing(simulator, slices, broker):
+def test_a_late_task_of_a_failed_job_does_nothing(simulator, slices, broker_queue):
     job = backfill.create_job(simulator, T0 - 6 * H, T0, now=T0)
     lifecycle.start(simulator, run_first_tick=False)
     run_tick(simulator.poller_id, now=T0)  # the first tick moves the origin past the window
@@ -100,4 +90,4 @@ def test_a_late_task_of_a_failed_job_does_nothing(simulator, slices, broker):
 
     assert result["status"] == "failed"
     assert everything(simulator, job) == before
-    assert broker() == []
+    assert broker_queue() == []
