@@ -27,6 +27,7 @@ from .activity import log_event
 from .errors import BusyError, ServiceError
 from .intervals import floor_to_interval, from_epoch, to_epoch
 from .locks import simulator_lock
+from .queue import enqueue_backfill
 from . import (
     backfill_admission, backfill_expiry, error_text, history_horizon, retention, runtime,
 )
@@ -102,12 +103,28 @@ def create_job(simulator, start, end, now=None):
         backfill_admission.admit(simulator, from_epoch(s), from_epoch(e), intervals,
                                  resumed=existing)
         if existing:
+            # A pending or running job already has its chain of tasks (see queue_job).
+            existing.already_queued = existing.status != BackfillJob.FAILED
             if existing.status == BackfillJob.FAILED:  # queued again: back on the quota
                 existing.status, existing.error_message = BackfillJob.PENDING, ""
                 existing.save(update_fields=["status", "error_message", "updated_at"])
             return existing
-        return BackfillJob.objects.create(simulator=simulator, start=from_epoch(s),
-                                          end=from_epoch(e))
+        job = BackfillJob.objects.create(simulator=simulator, start=from_epoch(s),
+                                         end=from_epoch(e))
+        job.already_queued = False
+        return job
+
+
+def queue_job(simulator, start, end):
+    """Create the job for the window (create_job) and queue its task after commit -- unless
+    the window was asked for again while its job is pending or running: that job's chain of
+    slices already works it, and a second chain would only take turns with it on the
+    simulator's lock (the turn that waits too long fails the job). A job whose task was lost
+    expires (services.backfill_expiry), and asking again then queues it again."""
+    job = create_job(simulator, start, end)
+    if not job.already_queued:
+        enqueue_backfill(job.id)
+    return job
 
 
 def origin_state(context):

@@ -64,3 +64,23 @@ def test_the_router_queues_and_lists_backfills_too(api, simulator):
                         format="json")
     assert response.status_code == 202, response.content
     assert [job["id"] for job in api.get(base).json()["results"]] == [response.json()["id"]]
+
+
+def test_asking_again_for_a_queued_window_queues_no_second_chain_of_tasks(
+        api, simulator, django_capture_on_commit_callbacks):
+    body = {"start": f"{D1}T00:00:00Z", "end": f"{D1}T06:00:00Z"}
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = api.post(url(simulator), body, format="json")
+        again = api.post(url(simulator), body, format="json")  # still pending
+        BackfillJob.objects.filter(pk=first.json()["id"]).update(status=BackfillJob.RUNNING)
+        running = api.post(url(simulator), body, format="json")  # a slice at work
+    assert first.status_code == again.status_code == running.status_code == 202
+    assert first.json()["id"] == again.json()["id"] == running.json()["id"]
+    assert len(queued) == 1  # one task, not one per request
+    # A failed job (expired: its task lost) asked for again is queued again.
+    BackfillJob.objects.filter(pk=first.json()["id"]).update(
+        status=BackfillJob.FAILED, error_message="expired")
+    with django_capture_on_commit_callbacks(execute=False) as requeued:
+        after_failure = api.post(url(simulator), body, format="json")
+    assert after_failure.status_code == 202 and after_failure.json()["status"] == "pending"
+    assert after_failure.json()["id"] == first.json()["id"] and len(requeued) == 1

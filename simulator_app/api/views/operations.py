@@ -9,7 +9,6 @@ from ...models import ActivityLog, SimulatorState
 from ...models.state import STOPPED
 from ...models import BackfillJob
 from ...services import access, backfill, backfill_expiry, health, lifecycle, metrics
-from ...services.queue import enqueue_backfill
 from ...services.simulator_config import spec_of
 from ...services.simulators import update_config
 from ..pagination import LimitOffsetPage, page_response
@@ -115,8 +114,7 @@ def post_backfill(request, simulator):
     """Queue a backfill job (the Celery task works it in time slices); 202 with the job."""
     serializer = BackfillRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    job = backfill.create_job(simulator, **serializer.validated_data)
-    enqueue_backfill(job.id)
+    job = backfill.queue_job(simulator, **serializer.validated_data)
     return Response(BackfillJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
