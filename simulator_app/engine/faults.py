@@ -370,10 +370,17 @@ def effects(spec, layout, ts):
                 shift = np.rint(s * size * 3600.0 / step).astype(np.int64) * step
                 lc = local_clock(ts - shift, spec.site.time_zone, spec.schedule.holidays)
                 scheduled = hvac_schedule(spec, lc)
-                fx.start_shift[a] = (on, minutes_to_start(spec, lc))
+                # Per timestep, like schedule_on: several faults of one AHU combine the same
+                # whatever part of them a window holds.
+                shifted, to_start = fx.start_shift.get(
+                    a, (np.zeros(T, bool), np.full(T, np.inf)))
+                fx.start_shift[a] = (shifted | on,
+                                     np.where(on, minutes_to_start(spec, lc), to_start))
             else:
                 scheduled = np.ones(T, bool)
-                fx.start_shift.pop(a, None)  # on 24/7 where on: no start to aim at
+                if a in fx.start_shift:  # on 24/7 where on: no start to aim at there
+                    shifted, to_start = fx.start_shift[a]
+                    fx.start_shift[a] = (shifted & ~on, to_start)
             fx.schedule_set[:, a] |= on
             fx.schedule_on[:, a] = np.where(on, scheduled, fx.schedule_on[:, a])
         elif fault.type == "reheat_valve_stuck":

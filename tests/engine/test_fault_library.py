@@ -525,3 +525,22 @@ def test_a_zone_without_air_free_runs_like_an_office_with_its_hvac_off():
             assert temps[second_day].max() < 100
             assert d("weather.air-temp")[second_day].mean() < means[-1] - 5
     assert means[1] > means[0] + 10
+
+
+def test_two_schedule_faults_on_one_ahu_generate_the_same_in_pieces():
+    """A shifted schedule and, later, an always-on override of the same AHU: the override
+    only clears the shift's optimal start where it is on, whichever window holds both."""
+    faults = [
+        fault("schedule_misconfig", "ahu-2", "summer", mode="shift", magnitude=2.0),
+        {**fault("schedule_misconfig", "ahu-2", "summer"), "start": "2026-07-10T00:00:00Z",
+         "end": "2026-07-10T12:00:00Z"},
+    ]
+    spec = parse_spec({"data_quality": CLEAN, "faults": faults})
+    start, end = SUMMER
+    whole, _ = generate(spec, None, start, end)
+    cut = utc(2026, 7, 9, 18)  # the second window alone holds the override
+    first, state = generate(spec, None, start, cut)
+    second, _ = generate(spec, state.to_dict(), cut, end)
+    pieces = np.concatenate([first.values, second.values])
+    assert np.array_equal(np.isnan(whole.values), np.isnan(pieces))
+    assert np.array_equal(np.nan_to_num(whole.values), np.nan_to_num(pieces))
