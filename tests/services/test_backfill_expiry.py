@@ -136,18 +136,6 @@ def test_zero_never_expires(simulator, tight_quota, settings):
 
 
 @pytest.fixture
-def broker_queue(settings):
-    import json
-
-    import redis
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
-    yield lambda: [json.loads(m)["headers"] for m in client.lrange("celery", 0, -1)]
-    client.delete("celery")
-
-
-@pytest.fixture
 def api(org):
     from tests.api.conftest import client_for, make_user
 
