@@ -113,10 +113,10 @@ def save_checkpoint(saved):
         log.warning("metrics checkpoint not written to the cache: %s", exc)
 
 
-def log_figures(now=None):
+def log_figures():
     """{simulator_id: {field: value}} since the activity log began, from the checkpoint plus
-    at most HSIM_METRICS_SCAN_ROWS newer rows. (`now`, the caller's clock, is not used for
-    settling: the database's clock is.)"""
+    at most HSIM_METRICS_SCAN_ROWS newer rows. Rows settle by the database's clock, not the
+    caller's."""
     saved = load_checkpoint()
     low = saved["id"]
     after = ActivityLog.objects.filter(id__gt=low)
@@ -140,7 +140,7 @@ def log_figures(now=None):
     saved["seen"] = seen
     save_checkpoint(saved)
     if settle_to < high:
-        add(figures, aggregate(scanned.filter(id__gt=max(settle_to, low))))
+        add(figures, aggregate(scanned.filter(id__gt=settle_to)))  # settle_to >= low
     return as_dicts(figures)
 
 

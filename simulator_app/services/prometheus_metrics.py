@@ -33,7 +33,7 @@ class SimulatorCollector:
         simulators = list(Simulator.objects.select_related("org").filter(status="active"))
         states = {s.simulator_id: s for s in SimulatorState.objects.filter(
             simulator_id__in=[s.poller_id for s in simulators])}
-        ticks = log_figures(now)
+        ticks = log_figures()
 
         def family(cls, name, doc, extra=(), **kw):
             return cls(name, doc, labels=SIM_LABELS + list(extra), **kw)

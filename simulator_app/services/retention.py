@@ -8,7 +8,7 @@ storage/retention.py); whatever is left is deleted by the next run.
 """
 
 import logging
-from datetime import timedelta, timezone as dt_timezone
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils import timezone
 from ..models import Org, OrgStoragePolicy
 from ..storage import retention
 from .errors import FieldError
+from .intervals import floor_to_interval, from_epoch, to_epoch
 from .value_databases import open_database, value_database_configs
 
 log = logging.getLogger(__name__)
@@ -38,22 +39,22 @@ def earliest_backfill_start(org, now=None, step=None):
     """The earliest start the org's retention allows a backfill (None: keeps forever): its
     cutoff, floored to `step` seconds when given -- interval timestamps are, so `retention_days`
     days of whole intervals back from the current interval are allowed."""
-    days, _ = policy_of(org)
+    return _earliest_start(policy_of(org)[0], now, step)
+
+
+def _earliest_start(days, now, step):
     cutoff = retention.cutoff_for(days, now)
     if cutoff is None:
         return None
     cutoff = cutoff.replace(tzinfo=dt_timezone.utc)
-    if step:
-        cutoff = cutoff - timedelta(seconds=int(cutoff.timestamp()) % step,
-                                    microseconds=cutoff.microsecond)
-    return cutoff
+    return from_epoch(floor_to_interval(to_epoch(cutoff), step)) if step else cutoff
 
 
 def check_backfill_start(org, start, now=None, step=None):
     """Refuse (field `start`) a backfill whose rows the org's retention would delete: they
     would be generated, written, then dropped by the next hourly run."""
     days, _ = policy_of(org)
-    cutoff = earliest_backfill_start(org, now, step)
+    cutoff = _earliest_start(days, now, step)
     if cutoff is None:
         return
     if start < cutoff:
